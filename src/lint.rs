@@ -59,12 +59,18 @@ pub struct FileReport {
 pub enum FileError {
     #[error("cannot read `{path}`: {cause}")]
     Read { path: String, cause: std::io::Error },
-    #[error("cannot lint `{path}`: not valid UTF-8 (byte {offset} is not part of a UTF-8 character)")]
+    #[error(
+        "cannot lint `{path}`: not valid UTF-8 (byte {offset} is not part of a UTF-8 character)"
+    )]
     NotUtf8 { path: String, offset: usize },
 }
 
 /// Reads and lints the file at `path`, reported under `display_path`.
-pub fn lint_path(path: &Path, display_path: &str, settings: &Settings) -> Result<FileReport, FileError> {
+pub fn lint_path(
+    path: &Path,
+    display_path: &str,
+    settings: &Settings,
+) -> Result<FileReport, FileError> {
     let bytes = std::fs::read(path).map_err(|cause| FileError::Read {
         path: display_path.to_owned(),
         cause,
@@ -73,7 +79,11 @@ pub fn lint_path(path: &Path, display_path: &str, settings: &Settings) -> Result
 }
 
 /// Lints a file's raw bytes; the language follows from `display_path`'s extension.
-pub fn lint_bytes(display_path: &str, bytes: Vec<u8>, settings: &Settings) -> Result<FileReport, FileError> {
+pub fn lint_bytes(
+    display_path: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+) -> Result<FileReport, FileError> {
     let text = String::from_utf8(bytes).map_err(|error| FileError::NotUtf8 {
         path: display_path.to_owned(),
         offset: error.utf8_error().valid_up_to(),

@@ -1,3 +1,6 @@
-fn main() {
-    std::process::exit(tasklint::cli::run());
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let code = tasklint::cli::run();
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
 }

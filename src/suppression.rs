@@ -72,7 +72,11 @@ impl Suppressions {
                 });
             }
         }
-        match self.by_line.entry(line).or_insert(Silenced::Rules(Vec::new())) {
+        match self
+            .by_line
+            .entry(line)
+            .or_insert(Silenced::Rules(Vec::new()))
+        {
             Silenced::All => {}
             Silenced::Rules(existing) => existing.extend(rules),
         }
@@ -96,7 +100,10 @@ fn foreign_ok_for(code: &str, foreign_ok: bool) -> bool {
 
 enum Directive<'a> {
     All,
-    Codes { codes: Vec<&'a str>, foreign_ok: bool },
+    Codes {
+        codes: Vec<&'a str>,
+        foreign_ok: bool,
+    },
 }
 
 /// The directives in one comment's text (which starts with `#` or `//`).
@@ -161,8 +168,8 @@ mod tests {
 
     fn parse(line: &str) -> Suppressions {
         let source = SourceFile::new("a.py", line);
-        let start = line.find('#').unwrap();
-        Suppressions::parse(&source, &[start..line.len()])
+        let comment = line.find('#').unwrap()..line.len();
+        Suppressions::parse(&source, std::slice::from_ref(&comment))
     }
 
     #[test]

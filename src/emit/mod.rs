@@ -1,8 +1,20 @@
 //! Output formats: one file per format, all behind [`emit`].
+//!
+//! Every format renders the same data: the [`FileReport`]s of a run, already sorted by path with
+//! diagnostics sorted within each file. Adding a format touches its own file and one match arm
+//! in [`emit`]. Positions are computed once, by [`Span::of`], so all formats agree on them.
+
+mod concise;
+mod github;
+mod human;
+mod json;
+mod sarif;
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 use crate::lint::FileReport;
+use crate::source::{Position, SourceFile};
 
 /// The output formats of `tasklint check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +46,46 @@ pub fn emit(
     reports: &[FileReport],
     options: &EmitOptions,
 ) -> io::Result<()> {
-    let _ = (format, out, reports, options);
-    todo!("emitters")
+    match format {
+        Format::Human => human::emit(out, reports, options),
+        Format::Concise => concise::emit(out, reports),
+        Format::Json => json::emit(out, reports),
+        Format::Sarif => sarif::emit(out, reports),
+        Format::Github => github::emit(out, reports),
+    }
+}
+
+/// A byte range as 1-based lines and columns (columns count characters; the end is exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Span {
+    /// The span of `range` in `source`. A range that does not fit the text (a bug elsewhere) is
+    /// clamped to it rather than panicking mid-output.
+    pub fn of(source: &SourceFile, range: &Range<usize>) -> Span {
+        let range = clamp(&source.text, range);
+        Span {
+            start: source.position(range.start),
+            end: source.position(range.end),
+        }
+    }
+}
+
+/// `range` shrunk to the text and moved onto character boundaries.
+pub(crate) fn clamp(text: &str, range: &Range<usize>) -> Range<usize> {
+    let start = text.floor_char_boundary(range.start);
+    let end = text.floor_char_boundary(range.end).max(start);
+    start..end
+}
+
+/// `count` followed by `noun`, pluralised with an `s` when `count` is not one.
+pub(crate) fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

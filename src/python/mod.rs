@@ -8,6 +8,13 @@ use ruff_python_ast::PySourceType;
 use ruff_python_parser::{parse_unchecked_source, ParseError};
 use ruff_text_size::Ranged;
 
+mod calls;
+mod checker;
+mod flow;
+mod rules;
+mod semantic;
+mod uses;
+
 use crate::diagnostic::Diagnostic;
 use crate::rule::Rule;
 use crate::source::SourceFile;
@@ -41,9 +48,10 @@ pub fn analyze(source: &SourceFile) -> Analysis {
             comments,
         };
     }
-    let _module = parsed.syntax();
+    let body = &parsed.syntax().body;
+    let module = semantic::Module::new(body);
     Analysis {
-        diagnostics: Vec::new(),
+        diagnostics: checker::Checker::new(&module, source, body).run(),
         comments,
     }
 }
@@ -57,15 +65,4 @@ fn syntax_error(error: &ParseError) -> Diagnostic {
         message,
         "the file cannot be parsed from here; it is not analyzed",
     )
-}
-
-/// Conversions from the parser's ranges.
-trait ToStdRange {
-    fn to_std_range(&self) -> Range<usize>;
-}
-
-impl ToStdRange for ruff_text_size::TextRange {
-    fn to_std_range(&self) -> Range<usize> {
-        self.start().to_usize()..self.end().to_usize()
-    }
 }

@@ -1,0 +1,234 @@
+//! `tasklint check`: discover the files, lint them in parallel, report.
+//!
+//! Per-file problems never stop the run: an unreadable path, a file that is not UTF-8, even a
+//! panic inside a detector is reported on stderr as one line, and the run goes on with the other
+//! files (the exit status becomes 2).
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+
+use rayon::prelude::*;
+
+use super::settings::CheckSettings;
+use super::{print_error, print_warning, ExitStatus};
+use crate::discover::{self, io_cause, FileToLint};
+use crate::emit;
+use crate::lint::{self, FileError, FileReport};
+use crate::source::SourceFile;
+
+/// Stack size of the lint threads: deeply nested input recurses deeply in the parser and the
+/// detectors, and must not overflow the stack.
+const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Runs `tasklint check` with resolved settings.
+pub fn run(settings: &CheckSettings) -> ExitStatus {
+    let discovery = discover::discover(&settings.paths, &settings.walk);
+    let mut status = ExitStatus::Clean;
+    if !settings.quiet {
+        for warning in &discovery.warnings {
+            print_warning(warning);
+        }
+    }
+    for error in &discovery.errors {
+        print_error(error);
+        status = status.max(ExitStatus::Error);
+    }
+    if discovery.files.is_empty() && discovery.errors.is_empty() && !settings.quiet {
+        print_warning("no Python files found to lint");
+    }
+
+    let outcomes = match lint_all(&discovery.files, settings) {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            print_error(format_args!("cannot start the lint threads: {error}"));
+            return ExitStatus::Error;
+        }
+    };
+
+    let mut reports = Vec::with_capacity(outcomes.len());
+    for (file, outcome) in discovery.files.iter().zip(outcomes) {
+        match outcome {
+            Ok(Ok(report)) => reports.push(report),
+            Ok(Err(error)) => {
+                print_error(describe_file_error(&error));
+                status = status.max(ExitStatus::Error);
+            }
+            Err(panic) => {
+                print_error(format_args!(
+                    "internal error while linting `{}`: {panic}; please report this bug",
+                    file.display
+                ));
+                status = status.max(ExitStatus::Error);
+            }
+        }
+    }
+    if !settings.quiet {
+        for report in &reports {
+            for unknown in &report.unknown_suppressions {
+                print_warning(format_args!(
+                    "{}:{}: unknown rule code `{}` in suppression comment",
+                    report.source.path, unknown.line, unknown.code
+                ));
+            }
+        }
+    }
+    if reports.iter().any(|report| !report.diagnostics.is_empty()) {
+        status = status.max(ExitStatus::Findings);
+    }
+    if settings.quiet {
+        return status;
+    }
+
+    // Clean files only count; their text is not needed any more.
+    for report in &mut reports {
+        if report.diagnostics.is_empty() {
+            report.source = SourceFile::new(std::mem::take(&mut report.source.path), "");
+        }
+    }
+    write_reports(&reports, settings).max(status)
+}
+
+type Outcome = Result<Result<FileReport, FileError>, String>;
+
+/// Lints every file on a pool of `settings.threads` threads with large stacks; the outcomes are
+/// in the order of `files`.
+fn lint_all(
+    files: &[FileToLint],
+    settings: &CheckSettings,
+) -> Result<Vec<Outcome>, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .stack_size(LINT_STACK_SIZE)
+        .thread_name(|index| format!("tasklint-lint-{index}"))
+        .build()?;
+    let _quiet = QuietPanics::install();
+    Ok(pool.install(|| {
+        files
+            .par_iter()
+            .map(|file| catch_panic(|| lint::lint_path(&file.path, &file.display, &settings.lint)))
+            .collect()
+    }))
+}
+
+/// Writes the findings to stdout. A closed pipe (`tasklint check | head`) is not an error.
+fn write_reports(reports: &[FileReport], settings: &CheckSettings) -> ExitStatus {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = {
+        let _quiet = QuietPanics::install();
+        catch_panic(|| {
+            emit::emit(settings.format, &mut out, reports, &settings.emit)
+                .and_then(|()| out.flush())
+        })
+    };
+    match written {
+        Ok(Ok(())) => ExitStatus::Clean,
+        Ok(Err(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Clean,
+        Ok(Err(error)) => {
+            print_error(format_args!(
+                "cannot write the output: {}",
+                io_cause(&error)
+            ));
+            ExitStatus::Error
+        }
+        Err(panic) => {
+            print_error(format_args!(
+                "internal error while writing the output: {panic}; please report this bug"
+            ));
+            ExitStatus::Error
+        }
+    }
+}
+
+/// `cannot read `a.py`: permission denied`: the I/O cause in the same words as walk errors.
+fn describe_file_error(error: &FileError) -> String {
+    match error {
+        FileError::Read { path, cause } => format!("cannot read `{path}`: {}", io_cause(cause)),
+        other => other.to_string(),
+    }
+}
+
+thread_local! {
+    /// Where the last panic on this thread happened, recorded by [`QuietPanics`]' hook.
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+type PanicHook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// While alive, panics print nothing (they are reported as one line by [`catch_panic`]'s
+/// caller) and only record their location; the previous hook is restored on drop.
+struct QuietPanics {
+    previous: Option<PanicHook>,
+}
+
+impl QuietPanics {
+    fn install() -> Self {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
+        }));
+        QuietPanics {
+            previous: Some(previous),
+        }
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        // `set_hook` may not be called while panicking; the quiet hook then stays.
+        if let Some(previous) = self.previous.take() {
+            if !std::thread::panicking() {
+                panic::set_hook(previous);
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into its message (with its location when known).
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    PANIC_LOCATION.with(|cell| cell.borrow_mut().take());
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = if let Some(text) = payload.downcast_ref::<&str>() {
+            (*text).to_owned()
+        } else if let Some(text) = payload.downcast_ref::<String>() {
+            text.clone()
+        } else {
+            "panic with a non-text payload".to_owned()
+        };
+        match PANIC_LOCATION.with(|cell| cell.borrow_mut().take()) {
+            Some(location) => format!("{message} (at {location})"),
+            None => message,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_its_message_and_location() {
+        let _quiet = QuietPanics::install();
+        let caught = catch_panic(|| -> u8 { panic!("detector bug {}", 7) });
+        let message = caught.unwrap_err();
+        assert!(message.starts_with("detector bug 7 (at "), "{message}");
+        assert!(message.contains("check.rs"), "{message}");
+        assert_eq!(catch_panic(|| 3), Ok(3));
+    }
+
+    #[test]
+    fn read_errors_use_the_lowercase_cause() {
+        let error = FileError::Read {
+            path: "a.py".into(),
+            cause: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            describe_file_error(&error),
+            "cannot read `a.py`: permission denied"
+        );
+    }
+}
