@@ -4,7 +4,6 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use super::checker::Checker;
-use super::flow::HandleKind;
 use super::semantic::{is_self, Callable};
 use super::uses::ArgPosition;
 
@@ -18,18 +17,6 @@ pub enum Created {
     Aggregate { api: String },
     /// A coroutine object of the named function; `asyncio` is true for asyncio's own.
     Coroutine { name: String, asyncio: bool },
-}
-
-impl Created {
-    /// What kind of handle the call returns.
-    pub fn handle_kind(&self) -> HandleKind {
-        match self {
-            Created::Task { api } if api.ends_with("run_coroutine_threadsafe") => {
-                HandleKind::ConcurrentFuture
-            }
-            _ => HandleKind::Task,
-        }
-    }
 }
 
 /// asyncio functions that create and schedule a task.

@@ -202,12 +202,7 @@ impl<'a, 'm> Checker<'a, 'm> {
     }
 
     /// Follows a task handle bound by `call` (to a local, or to `self.attr` in a method).
-    fn handle_flow(
-        &self,
-        call: &ast::ExprCall,
-        created: &Created,
-        use_: Use<'a>,
-    ) -> Option<(Handle<'a>, HandleFlow)> {
+    fn handle_flow(&self, call: &ast::ExprCall, use_: Use<'a>) -> Option<(Handle<'a>, HandleFlow)> {
         let Use::Assigned { target } = use_ else {
             return None;
         };
@@ -218,14 +213,10 @@ impl<'a, 'm> Checker<'a, 'm> {
             Handle::Local(_) => true,
             Handle::Attribute { .. } => false,
         };
-        let flow = follow(
-            &function.body,
+        Some((
             handle,
-            created.handle_kind(),
-            call.range(),
-            track_exit,
-        );
-        Some((handle, flow))
+            follow(&function.body, handle, call.range(), track_exit),
+        ))
     }
 
     fn on_call(&mut self, call: &'a ast::ExprCall, use_: Use<'a>) {
@@ -234,7 +225,7 @@ impl<'a, 'm> Checker<'a, 'm> {
         };
         match &created {
             Created::Task { .. } | Created::Aggregate { .. } => {
-                let flow = self.handle_flow(call, &created, use_);
+                let flow = self.handle_flow(call, use_);
                 let flow = flow.as_ref().map(|(handle, flow)| (*handle, flow));
                 let overwritten_in_loop = tl002::check(self, call, flow);
                 if !overwritten_in_loop {

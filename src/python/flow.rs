@@ -4,7 +4,9 @@
 //!
 //! An abstract interpretation over the structured statements: the state at a program point is
 //! the set of things the tracked binding may be there ([`States`]), joined at branches and
-//! iterated to a fixpoint around loops. Paths that raise are not counted as losses.
+//! iterated to a fixpoint around loops. Paths that raise out of the function are not counted as
+//! losses; an exception caught by a handler is followed from the awaits and `raise`s of the
+//! `try` body.
 
 use std::ops::Range;
 
@@ -57,16 +59,6 @@ impl<'a> Handle<'a> {
     }
 }
 
-/// What the tracked handle is: the methods that show the task is taken care of differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandleKind {
-    /// An asyncio task or future.
-    Task,
-    /// A `concurrent.futures.Future` (from `run_coroutine_threadsafe`): its `result()` and
-    /// `exception()` block until the task is done, so calling them keeps it.
-    ConcurrentFuture,
-}
-
 /// How a pending handle can be lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Loss {
@@ -92,16 +84,11 @@ pub struct HandleFlow {
 
 /// Follows the binding of `handle` by the expression at `site` through `body`.
 /// `track_exit` says whether leaving the function loses the handle (false for attributes).
-pub fn follow(
-    body: &[Stmt],
-    handle: Handle<'_>,
-    kind: HandleKind,
-    site: TextRange,
-    track_exit: bool,
-) -> HandleFlow {
+pub fn follow(body: &[Stmt], handle: Handle<'_>, site: TextRange, track_exit: bool) -> HandleFlow {
     let mut flow = Flow {
         handle,
-        kind,
+        finallies: Vec::new(),
+        raises: Vec::new(),
         site,
         result: HandleFlow::default(),
         loops: Vec::new(),
@@ -129,23 +116,28 @@ struct LoopFrame {
     continues: States,
 }
 
-struct Flow<'h> {
+struct Flow<'h, 'b> {
     handle: Handle<'h>,
-    kind: HandleKind,
+    /// The `finally` bodies of the enclosing `try` statements, outermost first: a `return`
+    /// runs them before the function exits.
+    finallies: Vec<&'b [Stmt]>,
+    /// For each enclosing `try` body, the states at the points where an exception may be
+    /// raised in it.
+    raises: Vec<States>,
     site: TextRange,
     result: HandleFlow,
     loops: Vec<LoopFrame>,
     track_exit: bool,
 }
 
-impl<'h> Flow<'h> {
+impl<'h, 'b> Flow<'h, 'b> {
     fn lose(&mut self, loss: Loss) {
         if !self.result.losses.contains(&loss) {
             self.result.losses.push(loss);
         }
     }
 
-    fn block(&mut self, body: &[Stmt], mut states: States) -> States {
+    fn block(&mut self, body: &'b [Stmt], mut states: States) -> States {
         for stmt in body {
             if states == 0 {
                 break;
@@ -155,10 +147,11 @@ impl<'h> Flow<'h> {
         states
     }
 
-    fn stmt(&mut self, stmt: &Stmt, states: States) -> States {
+    fn stmt(&mut self, stmt: &'b Stmt, states: States) -> States {
         match stmt {
             Stmt::Return(_) => {
                 let states = self.simple(stmt, states);
+                let states = self.through_finallies(states);
                 if self.track_exit && states & HELD != 0 {
                     self.lose(Loss::Exit(Some(stmt.range().to_std_range())));
                 }
@@ -225,40 +218,26 @@ impl<'h> Flow<'h> {
                 self.block(&with.body, states)
             }
             Stmt::Try(try_stmt) => {
-                // An exception in a simple statement comes after what it passes on (its
-                // arguments are evaluated first); a compound one is judged by where it ends.
-                let mut seen = 0;
-                let mut current = states;
-                for inner in &try_stmt.body {
-                    if current == 0 {
-                        break;
-                    }
-                    let before = current;
-                    current = self.stmt(inner, current);
-                    seen |= if is_compound(inner) {
-                        current | (before & UNBOUND)
-                    } else if self.uses(inner).escapes {
-                        escape(before)
-                    } else {
-                        before
-                    };
-                }
-                let mut out = self.block(&try_stmt.orelse, current);
+                self.finallies.push(&try_stmt.finalbody);
+                self.raises.push(0);
+                let body_out = self.block(&try_stmt.body, states);
+                let raised = self.raises.pop().unwrap_or(0);
+                let mut out = self.block(&try_stmt.orelse, body_out);
+                // A handler is reachable in any case, with the handle not bound by the site.
                 for handler in &try_stmt.handlers {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    out |= self.block(&handler.body, seen);
+                    out |= self.block(&handler.body, raised | UNBOUND);
                 }
-                if try_stmt.finalbody.is_empty() {
-                    out
-                } else {
-                    // `finally` runs on every way out; what follows it sees the normal exits.
-                    let after = self.block(&try_stmt.finalbody, out | seen);
-                    if out == 0 {
-                        0
-                    } else {
-                        after & (out | ESCAPED)
+                self.finallies.pop();
+                // What the handlers do not catch runs the `finally` body and goes on to an
+                // enclosing `try`.
+                if !self.raises.is_empty() {
+                    let propagated = self.block(&try_stmt.finalbody, raised);
+                    if let Some(outer) = self.raises.last_mut() {
+                        *outer |= propagated;
                     }
                 }
+                self.block(&try_stmt.finalbody, out)
             }
             Stmt::Match(match_stmt) => {
                 let states = self.simple(stmt, states);
@@ -292,10 +271,10 @@ impl<'h> Flow<'h> {
     /// `while` test is false) and the breaks.
     fn looping(
         &mut self,
-        stmt: &Stmt,
+        stmt: &'b Stmt,
         keyword: Range<usize>,
-        body: &[Stmt],
-        orelse: &[Stmt],
+        body: &'b [Stmt],
+        orelse: &'b [Stmt],
         states: States,
         test: Option<&Expr>,
     ) -> States {
@@ -327,15 +306,27 @@ impl<'h> Flow<'h> {
         self.block(orelse, normal_exit) | breaks
     }
 
+    /// The states after a `return` ran the enclosing `finally` bodies, innermost first.
+    fn through_finallies(&mut self, mut states: States) -> States {
+        let enclosing = std::mem::take(&mut self.finallies);
+        for (depth, finalbody) in enclosing.iter().enumerate().rev() {
+            // While a `finally` body runs, only the `try`s around it are enclosing.
+            self.finallies = enclosing[..depth].to_vec();
+            states = self.block(finalbody, states);
+        }
+        self.finallies = enclosing;
+        states
+    }
+
     /// What the expressions of one statement do with the handle.
     fn uses(&self, stmt: &Stmt) -> Uses<'h> {
         let mut sink = Uses {
             handle: self.handle,
-            kind: self.kind,
             site: self.site,
             escapes: false,
             read: false,
             binds_site: false,
+            awaits: false,
         };
         walk_stmt_exprs(stmt, &mut sink);
         sink
@@ -422,6 +413,13 @@ impl<'h> Flow<'h> {
             self.result.escaped_somewhere = true;
             states = escape(states);
         }
+        // Exceptions worth following come from awaits and `raise`; they are raised after the
+        // statement passed its arguments on and before it stores.
+        if sink.awaits || matches!(stmt, Stmt::Raise(_)) {
+            if let Some(raises) = self.raises.last_mut() {
+                *raises |= states;
+            }
+        }
         if stores_to(stmt, |target| self.handle.is_base(target)).is_some() {
             // The object holding the attribute is replaced: the old object keeps its task.
             states = UNBOUND;
@@ -462,15 +460,17 @@ fn escape(states: States) -> States {
 /// Finds, in one statement's expressions, the reads of the handle and whether they keep it.
 struct Uses<'h> {
     handle: Handle<'h>,
-    kind: HandleKind,
     site: TextRange,
     escapes: bool,
     read: bool,
     binds_site: bool,
+    /// The statement awaits something.
+    awaits: bool,
 }
 
 impl<'a> UseSink<'a> for Uses<'_> {
     fn expr(&mut self, expr: &'a Expr, use_: Use<'a>) {
+        self.awaits |= matches!(expr, Expr::Await(_));
         if expr.range() == self.site {
             if let Use::Assigned { target } = use_ {
                 self.binds_site = self.handle.matches(target);
@@ -487,17 +487,18 @@ impl<'a> UseSink<'a> for Uses<'_> {
             return;
         }
         self.read = true;
-        self.escapes |= keeps(use_, self.kind);
+        self.escapes |= keeps(use_);
     }
 }
 
-/// Task methods that neither keep the task nor show that it finished.
+/// Task methods that neither keep the task nor make sure it finishes. (`cancel()` schedules
+/// the task to run its cancellation, and `result()`/`exception()` need a finished task or
+/// block until it is one: those count as taking care of it.)
 const NON_KEEPING_METHODS: &[&str] = &[
     "add_done_callback",
     "remove_done_callback",
     "set_name",
     "get_name",
-    "cancel",
     "cancelled",
     "get_coro",
     "get_stack",
@@ -506,8 +507,6 @@ const NON_KEEPING_METHODS: &[&str] = &[
     "uncancel",
     "get_context",
     "done",
-    "result",
-    "exception",
 ];
 
 /// Calls that only look at their arguments: printing and logging.
@@ -544,14 +543,10 @@ fn is_logger(expr: &Expr) -> bool {
 }
 
 /// Whether a use of the handle keeps the task alive (or shows that the author tracks it).
-fn keeps(use_: Use<'_>, kind: HandleKind) -> bool {
+fn keeps(use_: Use<'_>) -> bool {
     match use_ {
         Use::Discarded | Use::Truth | Use::Inspected => false,
-        Use::Receiver { method, .. } => {
-            let blocks =
-                kind == HandleKind::ConcurrentFuture && matches!(method, "result" | "exception");
-            blocks || !NON_KEEPING_METHODS.contains(&method)
-        }
+        Use::Receiver { method, .. } => !NON_KEEPING_METHODS.contains(&method),
         Use::Argument { call, .. } => !is_harmless_call(call),
         _ => true,
     }
@@ -631,14 +626,6 @@ fn mentions_expr(expr: &Expr, handle: Handle<'_>) -> bool {
     };
     finder.visit_expr(expr);
     finder.found
-}
-
-/// Statements with bodies of their own.
-fn is_compound(stmt: &Stmt) -> bool {
-    matches!(
-        stmt,
-        Stmt::If(_) | Stmt::While(_) | Stmt::For(_) | Stmt::With(_) | Stmt::Try(_) | Stmt::Match(_)
-    )
 }
 
 /// `while True:` / `while 1:`.

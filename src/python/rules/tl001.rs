@@ -43,6 +43,10 @@ pub fn check(
 ) {
     let is_aggregate = matches!(created, Created::Aggregate { .. });
     let (label, notes) = match use_ {
+        Use::Discarded if is_aggregate => (
+            "this future is never awaited or stored, so nothing keeps the tasks it runs".to_owned(),
+            Vec::new(),
+        ),
         Use::Discarded => ("this task is never stored".to_owned(), Vec::new()),
         Use::Assigned {
             target: Expr::Name(name),
