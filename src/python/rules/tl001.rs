@@ -120,7 +120,7 @@ pub fn check(
         "await it (`await asyncio.gather(...)`), or keep the returned future and await it later"
             .to_owned()
     } else {
-        keep_help(checker)
+        keep_help(checker, flow.map(|(handle, _)| handle))
     };
     let mut diagnostic = Diagnostic::new(
         Rule::DroppedTaskHandle,
@@ -194,11 +194,20 @@ fn lost_handle(
     Some((label, notes))
 }
 
-/// The concrete way to keep a task at this site.
-fn keep_help(checker: &Checker<'_, '_>) -> String {
-    if checker.enclosing_class().is_some() {
-        "keep a reference until the task is done: add it to a set on the object (`self._tasks.add(task)`) with `task.add_done_callback(self._tasks.discard)`, or create it in an `asyncio.TaskGroup`".to_owned()
+/// The concrete way to keep a task at this site, naming its variable when it has one.
+fn keep_help(checker: &Checker<'_, '_>, handle: Option<Handle<'_>>) -> String {
+    let task = handle.map_or_else(|| "task".to_owned(), |handle| handle.display());
+    let set = if checker.enclosing_class().is_some() {
+        "self._tasks"
     } else {
-        "keep a reference until the task is done: add it to a module-level set (`background_tasks.add(task)`) with `task.add_done_callback(background_tasks.discard)`, or create it in an `asyncio.TaskGroup`".to_owned()
-    }
+        "background_tasks"
+    };
+    let place = if checker.enclosing_class().is_some() {
+        "a set on the object"
+    } else {
+        "a module-level set"
+    };
+    format!(
+        "keep a reference until the task is done: add it to {place} (`{set}.add({task})`) with `{task}.add_done_callback({set}.discard)`, or create it in an `asyncio.TaskGroup`"
+    )
 }
