@@ -36,28 +36,23 @@ pub(super) fn emit(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
 
 /// Escapes a command's message.
 fn escape_data(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => escaped.push_str("%25"),
-            '\r' => escaped.push_str("%0D"),
-            '\n' => escaped.push_str("%0A"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    escape(text, false)
 }
 
-/// Escapes a command property's value.
+/// Escapes a command property's value, where `:` and `,` are separators too.
 fn escape_property(text: &str) -> String {
+    escape(text, true)
+}
+
+fn escape(text: &str, property: bool) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '%' => escaped.push_str("%25"),
             '\r' => escaped.push_str("%0D"),
             '\n' => escaped.push_str("%0A"),
-            ':' => escaped.push_str("%3A"),
-            ',' => escaped.push_str("%2C"),
+            ':' if property => escaped.push_str("%3A"),
+            ',' if property => escaped.push_str("%2C"),
             c => escaped.push(c),
         }
     }

@@ -247,17 +247,11 @@ impl<'h, 'b> Flow<'h, 'b> {
                 }
                 out
             }
-            Stmt::FunctionDef(function) => {
+            // A nested function or class that mentions the handle captures it.
+            Stmt::FunctionDef(ast::StmtFunctionDef { body, .. })
+            | Stmt::ClassDef(ast::StmtClassDef { body, .. }) => {
                 let states = self.simple(stmt, states);
-                if mentions(&function.body, self.handle) {
-                    escape(states)
-                } else {
-                    states
-                }
-            }
-            Stmt::ClassDef(class) => {
-                let states = self.simple(stmt, states);
-                if mentions(&class.body, self.handle) {
+                if mentions(body, self.handle) {
                     escape(states)
                 } else {
                     states
