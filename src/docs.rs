@@ -27,6 +27,7 @@ pub fn source(rule: Rule) -> &'static str {
         Rule::DroppedTaskHandle => include_str!("../rules/TL001-dropped-task-handle.md"),
         Rule::LoopOverwrittenHandle => include_str!("../rules/TL002-loop-overwritten-handle.md"),
         Rule::UnawaitedCoroutine => include_str!("../rules/TL003-unawaited-coroutine.md"),
+        Rule::DetachedSpawn => include_str!("../rules/TL005-detached-spawn.md"),
     }
 }
 
@@ -365,7 +366,7 @@ mod tests {
     #[test]
     fn explain_has_a_title_and_every_section() {
         let text = explain(Rule::DroppedTaskHandle);
-        assert!(text.starts_with("TL001 dropped-task-handle (error, python)\n"));
+        assert!(text.starts_with("TL001 dropped-task-handle (error, python, rust)\n"));
         for heading in REQUIRED_SECTIONS {
             assert!(text.contains(&format!("\n{heading}\n")), "{heading}");
         }

@@ -12,5 +12,6 @@ pub mod emit;
 pub mod lint;
 pub mod python;
 pub mod rule;
+pub mod rust;
 pub mod source;
 pub mod suppression;

@@ -1,13 +1,14 @@
 //! Linting one file: decode, hand it to its language's front-end, apply suppressions and the
 //! rule selection. Never panics on any input; problems reading a file are typed errors.
 
+use std::ops::Range;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
-use crate::python;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 use crate::suppression::{self, UnknownCode};
+use crate::{python, rust};
 
 /// Which rules run.
 #[derive(Debug, Clone)]
@@ -16,9 +17,10 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    /// The rules that run when none are selected ([`Rule::defaults`]).
     fn default() -> Self {
         Settings {
-            enabled: Rule::ALL.to_vec(),
+            enabled: Rule::defaults().collect(),
         }
     }
 }
@@ -33,16 +35,27 @@ impl Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
     Python,
+    Rust,
 }
 
 impl Language {
-    /// The language of a path, by its extension (`.py`, `.pyi`).
+    /// The language of a path, by its extension (`.py`, `.pyi`, `.rs`).
     pub fn of(path: &Path) -> Option<Language> {
         match path.extension()?.to_str()? {
             "py" | "pyi" => Some(Language::Python),
+            "rs" => Some(Language::Rust),
             _ => None,
         }
     }
+}
+
+/// What a language front-end found in one file.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Byte ranges of the comments, each starting at its marker (`#`, `//`, `/*`), for
+    /// suppressions.
+    pub comments: Vec<Range<usize>>,
 }
 
 /// The findings of one file, sorted by position and code.
@@ -97,7 +110,10 @@ pub fn lint_bytes(
 
 /// Lints decoded source. Files of unknown language are treated as Python.
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
-    let analysis = python::analyze(&source);
+    let analysis = match Language::of(Path::new(&source.path)) {
+        Some(Language::Rust) => rust::analyze(&source),
+        Some(Language::Python) | None => python::analyze(&source),
+    };
     let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics

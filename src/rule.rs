@@ -10,6 +10,7 @@ pub enum Rule {
     DroppedTaskHandle,
     LoopOverwrittenHandle,
     UnawaitedCoroutine,
+    DetachedSpawn,
 }
 
 impl Rule {
@@ -19,6 +20,7 @@ impl Rule {
         Rule::DroppedTaskHandle,
         Rule::LoopOverwrittenHandle,
         Rule::UnawaitedCoroutine,
+        Rule::DetachedSpawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -27,6 +29,7 @@ impl Rule {
             Rule::DroppedTaskHandle => "TL001",
             Rule::LoopOverwrittenHandle => "TL002",
             Rule::UnawaitedCoroutine => "TL003",
+            Rule::DetachedSpawn => "TL005",
         }
     }
 
@@ -36,6 +39,7 @@ impl Rule {
             Rule::DroppedTaskHandle => "dropped-task-handle",
             Rule::LoopOverwrittenHandle => "loop-overwritten-handle",
             Rule::UnawaitedCoroutine => "unawaited-coroutine",
+            Rule::DetachedSpawn => "detached-spawn",
         }
     }
 
@@ -45,7 +49,20 @@ impl Rule {
             | Rule::DroppedTaskHandle
             | Rule::LoopOverwrittenHandle
             | Rule::UnawaitedCoroutine => Severity::Error,
+            Rule::DetachedSpawn => Severity::Warning,
         }
+    }
+
+    /// Whether the rule runs when no `--select` is given. Rules that are off by default report
+    /// code that is often written on purpose; they run only when a selector names them (by
+    /// code, prefix, name or `ALL`).
+    pub fn is_default(self) -> bool {
+        !matches!(self, Rule::DetachedSpawn)
+    }
+
+    /// The rules that run when none are selected, in code order.
+    pub fn defaults() -> impl Iterator<Item = Rule> {
+        Rule::ALL.iter().copied().filter(|rule| rule.is_default())
     }
 
     /// The rule with this exact code (`TL001`), case-insensitively.

@@ -92,10 +92,15 @@ fn every_doc_has_the_required_sections_filled_in() {
             );
         }
         let example = doc.section("Example").unwrap_or_default();
+        let shows_bad_and_good = doc
+            .languages
+            .iter()
+            .any(|language| example.matches(&format!("```{language}")).count() >= 2);
         assert!(
-            example.matches("```python").count() >= 2,
-            "{}: the example shows bad and good Python code",
-            docs::file_name(rule)
+            shows_bad_and_good,
+            "{}: the example shows bad and good code in one of its languages ({})",
+            docs::file_name(rule),
+            doc.languages.join(", ")
         );
     }
 }

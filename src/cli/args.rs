@@ -50,11 +50,28 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
 
+    /// Skip paths matching a gitignore-style glob (repeatable).
+    ///
+    /// Globs follow `.gitignore` syntax and are matched against the paths found while walking
+    /// folders: `gen/` skips every folder named `gen`, `*_pb2.py` skips generated files
+    /// anywhere, `/scripts` (or `scripts/old/*.py`) is anchored at the current folder, and
+    /// `!keep.py` re-includes a file. Paths named on the command line are linted anyway.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+/// The flags shared by `tasklint check` and `cargo tasklint`: which rules, how to walk, how to
+/// report.
+#[derive(Debug, Args)]
+pub struct LintArgs {
     /// Rules to enable: codes, code prefixes or ALL (comma-separated or repeated).
     ///
     /// Accepts exact codes (`TL001`), prefixes (`TL00`, `TL`), rule names
-    /// (`dropped-task-handle`) and `ALL`. Without --select every rule is enabled; with it, only
-    /// the selected rules are. An unknown code is a usage error. See `tasklint rules`.
+    /// (`dropped-task-handle`) and `ALL`. Without --select every rule that is on by default is
+    /// enabled (all but TL005); with it, only the selected rules are. An unknown code is a usage error. See `tasklint rules`.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<RuleSelector>,
 
@@ -65,15 +82,6 @@ pub struct CheckArgs {
     /// `--ignore TL --select TL001` runs TL001 alone; on a tie --ignore wins.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub ignore: Vec<RuleSelector>,
-
-    /// Skip paths matching a gitignore-style glob (repeatable).
-    ///
-    /// Globs follow `.gitignore` syntax and are matched against the paths found while walking
-    /// folders: `gen/` skips every folder named `gen`, `*_pb2.py` skips generated files
-    /// anywhere, `/scripts` (or `scripts/old/*.py`) is anchored at the current folder, and
-    /// `!keep.py` re-includes a file. Paths named on the command line are linted anyway.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human)]
@@ -96,8 +104,8 @@ pub struct CheckArgs {
     ///
     /// Walks into what `.gitignore`, `.ignore` and git's exclude files ignore, and into
     /// `.venv`, `venv`, `node_modules`, `target`, `__pycache__` and `site-packages` folders (a
-    /// hidden folder such as `.venv` stays skipped unless named on the command line). --exclude
-    /// still applies.
+    /// hidden folder such as `.venv` stays skipped unless named on the command line). The
+    /// exclude globs still apply.
     #[arg(long)]
     pub no_ignore: bool,
 
@@ -106,6 +114,82 @@ pub struct CheckArgs {
     /// The exit status still tells whether there were findings.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Lint the packages of a cargo workspace for async task-lifetime bugs: dropped task handles,
+/// handles overwritten in loops, futures and coroutines that are never awaited.
+///
+/// Asks `cargo metadata --no-deps` for the workspace members and lints the folder of each
+/// selected package (the folder of its `Cargo.toml`: sources, tests, examples, benches,
+/// `build.rs`, and the Python files in it) with the walk of `tasklint check`: `.gitignore` is
+/// respected and `target/` is skipped. A member nested in another member's folder is linted only
+/// when it is selected itself. Findings are reported relative to the current folder.
+///
+/// Packages are selected as cargo does: by default the package in the current folder, or the
+/// workspace's default members when run from the workspace root or outside any member; -p picks
+/// packages by name; --workspace picks them all.
+///
+/// Exit status: 0 when nothing was found, 1 when there are findings, 2 on a usage error, an
+/// unknown package, a folder without a cargo project, an unreadable path or an internal error
+/// (2 wins over 1).
+#[derive(Debug, Parser)]
+#[command(name = "cargo-tasklint", bin_name = "cargo tasklint", version)]
+#[command(after_help = "Examples:\n  \
+    cargo tasklint                        lint the package in the current folder\n  \
+    cargo tasklint --workspace            lint every member of the workspace\n  \
+    cargo tasklint -p server -p worker    lint the packages `server` and `worker`\n  \
+    cargo tasklint --workspace --exclude worker --format concise")]
+pub struct CargoArgs {
+    /// Lint only this package (repeatable).
+    ///
+    /// A package name, `name@version`, or a glob over package names (`'server-*'`). Every spec
+    /// must match a workspace member.
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "SPEC",
+        help_heading = "Package Selection"
+    )]
+    pub package: Vec<String>,
+
+    /// Lint every member of the workspace.
+    #[arg(
+        long,
+        visible_alias = "all",
+        conflicts_with = "package",
+        help_heading = "Package Selection"
+    )]
+    pub workspace: bool,
+
+    /// Leave out this package when linting the workspace (repeatable; needs --workspace).
+    ///
+    /// Takes the same specs as --package. To skip paths, see --exclude-path.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        requires = "workspace",
+        help_heading = "Package Selection"
+    )]
+    pub exclude: Vec<String>,
+
+    /// Path to the Cargo.toml of the package or workspace to lint.
+    ///
+    /// Without it, cargo looks for Cargo.toml in the current folder and its parents.
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Skip paths matching a gitignore-style glob (repeatable).
+    ///
+    /// The --exclude of `tasklint check`, renamed because cargo's --exclude leaves out packages.
+    /// Globs follow `.gitignore` syntax and are matched against the paths found while walking
+    /// the package folders: `gen/` skips every folder named `gen`, `*_pb2.py` skips generated
+    /// files anywhere, `/server/scripts` (or `server/scripts/*.py`) is anchored at the current
+    /// folder, and `!keep.py` re-includes a file.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude_path: Vec<String>,
+
+    #[command(flatten)]
+    pub lint: LintArgs,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +218,54 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+        CargoArgs::command().debug_assert();
+    }
+
+    fn cargo(args: &[&str]) -> Result<CargoArgs, clap::Error> {
+        CargoArgs::try_parse_from(std::iter::once("cargo-tasklint").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn cargo_exclude_means_packages_and_needs_the_workspace() {
+        let args = cargo(&[
+            "--workspace",
+            "--exclude",
+            "worker",
+            "--exclude-path",
+            "gen/",
+        ])
+        .expect("parses");
+        assert_eq!(args.exclude, ["worker"]);
+        assert_eq!(args.exclude_path, ["gen/"]);
+        let error = cargo(&["--exclude", "worker"]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(cargo(&["--workspace", "-p", "server"]).is_err());
+    }
+
+    #[test]
+    fn cargo_takes_every_check_flag() {
+        let args = cargo(&[
+            "-p",
+            "server",
+            "--select",
+            "TL001",
+            "--ignore",
+            "TL003",
+            "--format",
+            "json",
+            "--color",
+            "never",
+            "-j",
+            "2",
+            "--no-ignore",
+            "--quiet",
+        ])
+        .expect("parses");
+        assert_eq!(args.package, ["server"]);
+        assert_eq!(args.lint.format, Format::Json);
+        assert_eq!(args.lint.color, ColorChoice::Never);
+        assert_eq!(args.lint.threads, Some(2));
+        assert!(args.lint.no_ignore && args.lint.quiet);
     }
 
     fn check(args: &[&str]) -> CheckArgs {
@@ -149,16 +281,16 @@ mod tests {
     fn check_defaults() {
         let args = check(&["check"]);
         assert_eq!(args.paths, [PathBuf::from(".")]);
-        assert!(args.select.is_empty() && args.ignore.is_empty());
-        assert_eq!(args.format, Format::Human);
-        assert_eq!(args.color, ColorChoice::Auto);
-        assert_eq!(args.threads, None);
+        assert!(args.lint.select.is_empty() && args.lint.ignore.is_empty());
+        assert_eq!(args.lint.format, Format::Human);
+        assert_eq!(args.lint.color, ColorChoice::Auto);
+        assert_eq!(args.lint.threads, None);
     }
 
     #[test]
     fn selectors_are_comma_separated_or_repeated() {
         let args = check(&["check", "--select", "TL001,TL002", "--select", "TL003"]);
-        assert_eq!(args.select.len(), 3);
+        assert_eq!(args.lint.select.len(), 3);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use rayon::prelude::*;
 
 use super::settings::CheckSettings;
+use super::workspace::{canonical, normalize};
 use super::{print_error, print_warning, ExitStatus};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
@@ -23,7 +24,19 @@ const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Runs `tasklint check` with resolved settings.
 pub fn run(settings: &CheckSettings) -> ExitStatus {
-    let discovery = discover::discover(&settings.paths, &settings.walk);
+    let mut discovery = discover::discover(&settings.paths, &settings.walk);
+    // `cargo tasklint`: a nested workspace member that is not selected is not part of the
+    // package folder walked around it.
+    if !settings.skipped_folders.is_empty() {
+        let cwd = canonical(&std::env::current_dir().unwrap_or_default());
+        discovery.files.retain(|file| {
+            let path = normalize(&cwd.join(&file.path));
+            !settings
+                .skipped_folders
+                .iter()
+                .any(|folder| path.starts_with(folder))
+        });
+    }
     let mut status = ExitStatus::Clean;
     if !settings.quiet {
         for warning in &discovery.warnings {
@@ -35,7 +48,7 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
         status = status.max(ExitStatus::Error);
     }
     if discovery.files.is_empty() && discovery.errors.is_empty() && !settings.quiet {
-        print_warning("no Python files found to lint");
+        print_warning("no Python or Rust files found to lint");
     }
 
     let outcomes = match lint_all(&discovery.files, settings) {

@@ -1,20 +1,30 @@
-//! The command line: argument parsing ([`args`]), resolution into settings ([`settings`]) and
-//! the subcommands (`check`, `rules`, `explain`).
+//! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
+//! [`workspace`]) and the subcommands (`check`, `rules`, `explain`), and the `cargo tasklint`
+//! subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
 mod check;
 mod docs;
 pub mod selector;
 pub mod settings;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::fmt::Display;
 use std::io::Write;
+use std::sync::OnceLock;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{CargoArgs, Cli, Command};
 use settings::CheckSettings;
+
+/// The name that starts error and warning lines: `tasklint`, or `cargo-tasklint`.
+static PROGRAM: OnceLock<&'static str> = OnceLock::new();
+
+fn program() -> &'static str {
+    PROGRAM.get().copied().unwrap_or("tasklint")
+}
 
 /// The exit status of a run; the worst one wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,13 +71,59 @@ where
     status as i32
 }
 
+/// Runs `cargo tasklint` with the command line of this process and returns the exit code.
+pub fn run_cargo() -> i32 {
+    run_cargo_with_args(std::env::args_os())
+}
+
+/// Runs `cargo tasklint` with a command line and returns the exit code. Cargo runs
+/// `cargo-tasklint tasklint ARGS...` for `cargo tasklint ARGS...`; the `tasklint` after the
+/// program name is dropped, so `cargo-tasklint ARGS...` works too.
+pub fn run_cargo_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let _ = PROGRAM.set("cargo-tasklint");
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if args.get(1).is_some_and(|arg| arg == "tasklint") {
+        args.remove(1);
+    }
+    let args = match CargoArgs::try_parse_from(args) {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            return error.exit_code();
+        }
+    };
+    let status = match CheckSettings::resolve_cargo(args) {
+        Ok((settings, warnings)) => {
+            if !settings.quiet {
+                for warning in warnings {
+                    print_warning(warning);
+                }
+            }
+            check::run(&settings)
+        }
+        Err(error) => {
+            print_error(error);
+            ExitStatus::Error
+        }
+    };
+    status as i32
+}
+
 /// `tasklint: <message>` on stderr. Errors writing to stderr are ignored: there is nowhere
 /// left to report them.
 pub(crate) fn print_error(message: impl Display) {
-    let _ = writeln!(std::io::stderr().lock(), "tasklint: {message}");
+    let _ = writeln!(std::io::stderr().lock(), "{}: {message}", program());
 }
 
 /// `tasklint: warning: <message>` on stderr.
 pub(crate) fn print_warning(message: impl Display) {
-    let _ = writeln!(std::io::stderr().lock(), "tasklint: warning: {message}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}: warning: {message}",
+        program()
+    );
 }

@@ -87,12 +87,13 @@ impl fmt::Display for RuleSelector {
 
 /// The rules enabled by `--select` and `--ignore`, in code order.
 ///
-/// Without `--select` every rule starts enabled. Then the selectors apply from the least to the
-/// most specific, so the more specific one wins (`--select TL001 --ignore TL` enables TL001 only;
-/// `--ignore TL001` after `--select TL` disables just TL001); on a tie `--ignore` wins.
+/// Without `--select` the default rules start enabled ([`Rule::defaults`]); a rule that is
+/// off by default runs only when a selector names it. Then the selectors apply from the least to
+/// the most specific, so the more specific one wins (`--select TL001 --ignore TL` enables TL001
+/// only; `--ignore TL001` after `--select TL` disables just TL001); on a tie `--ignore` wins.
 pub fn enabled_rules(select: &[RuleSelector], ignore: &[RuleSelector]) -> Vec<Rule> {
     let mut enabled: BTreeSet<Rule> = if select.is_empty() {
-        Rule::ALL.iter().copied().collect()
+        Rule::defaults().collect()
     } else {
         BTreeSet::new()
     };
@@ -155,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn every_rule_is_enabled_by_default() {
+    fn the_default_rules_are_enabled_without_select() {
         assert_eq!(codes(&[], &[]), ["TL000", "TL001", "TL002", "TL003"]);
     }
 
@@ -163,7 +164,18 @@ mod tests {
     fn select_replaces_the_default() {
         assert_eq!(codes(&["TL001"], &[]), ["TL001"]);
         assert_eq!(codes(&["TL001", "TL003"], &[]), ["TL001", "TL003"]);
-        assert_eq!(codes(&["TL00"], &[]), ["TL000", "TL001", "TL002", "TL003"]);
+        assert_eq!(
+            codes(&["TL00"], &[]),
+            ["TL000", "TL001", "TL002", "TL003", "TL005"]
+        );
+    }
+
+    #[test]
+    fn rules_off_by_default_run_only_when_selected() {
+        assert!(!codes(&[], &[]).contains(&"TL005"));
+        assert_eq!(codes(&["TL005"], &[]), ["TL005"]);
+        assert_eq!(codes(&["detached-spawn"], &[]), ["TL005"]);
+        assert!(codes(&["ALL"], &[]).contains(&"TL005"));
     }
 
     #[test]
@@ -179,7 +191,10 @@ mod tests {
     #[test]
     fn the_more_specific_selector_wins() {
         assert_eq!(codes(&["TL001"], &["TL"]), ["TL001"]);
-        assert_eq!(codes(&["TL"], &["TL001"]), ["TL000", "TL002", "TL003"]);
+        assert_eq!(
+            codes(&["TL"], &["TL001"]),
+            ["TL000", "TL002", "TL003", "TL005"]
+        );
         assert_eq!(codes(&["TL001"], &["TL001"]), Vec::<&str>::new());
     }
 }

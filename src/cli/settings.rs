@@ -1,21 +1,26 @@
-//! The second stage of argument handling: resolving what was typed ([`CheckArgs`]) into the
-//! settings of a run. This is the only stage that looks at the environment and the file system
-//! (the current folder, whether stdout is a terminal, `NO_COLOR`, the number of CPUs).
+//! The second stage of argument handling: resolving what was typed ([`CheckArgs`],
+//! [`CargoArgs`]) into the settings of a run. This is the only stage that looks at the
+//! environment and the file system (the current folder, whether stdout is a terminal,
+//! `NO_COLOR`, the number of CPUs, the cargo workspace).
 
 use std::ffi::OsStr;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::args::{CheckArgs, ColorChoice};
+use super::args::{CargoArgs, CheckArgs, ColorChoice, LintArgs};
 use super::selector::enabled_rules;
+use super::workspace::{canonical, normalize, relative_to, Selection, Workspace, WorkspaceError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
 use crate::emit::{EmitOptions, Format};
 use crate::lint;
 
-/// Everything `tasklint check` needs to run.
+/// Everything `tasklint check` (and `cargo tasklint`) needs to run.
 #[derive(Debug, Clone)]
 pub struct CheckSettings {
     pub paths: Vec<PathBuf>,
+    /// Folders whose files are left out after the walk, absolute and normalized: the folders of
+    /// unselected workspace members nested in a selected one (`cargo tasklint` only).
+    pub skipped_folders: Vec<PathBuf>,
     pub lint: lint::Settings,
     pub walk: WalkOptions,
     pub format: Format,
@@ -26,20 +31,70 @@ pub struct CheckSettings {
 }
 
 impl CheckSettings {
+    /// Resolves `tasklint check`.
     pub fn resolve(args: CheckArgs) -> Result<Self, ExcludeError> {
+        let cwd = current_dir();
+        Self::for_paths(args.paths, &args.exclude, args.lint, &cwd)
+    }
+
+    /// Resolves `cargo tasklint`: runs `cargo metadata` and lints the folders of the selected
+    /// members, shown relative to the current folder. Returns warnings about the selection too.
+    pub fn resolve_cargo(args: CargoArgs) -> Result<(Self, Vec<String>), SettingsError> {
+        let cwd = current_dir();
+        let workspace = Workspace::load(args.manifest_path.as_deref(), &cwd)?;
+        let start = match &args.manifest_path {
+            Some(manifest) => {
+                let manifest = cwd.join(manifest);
+                manifest.parent().map_or(cwd.clone(), Path::to_path_buf)
+            }
+            None => cwd.clone(),
+        };
+        let selection = Selection {
+            packages: &args.package,
+            workspace: args.workspace,
+            exclude: &args.exclude,
+        };
+        let (selected, warnings) = workspace.select(&selection, &start)?;
+        let shown_from = canonical(&cwd);
+        let paths = selected
+            .iter()
+            .map(|member| relative_to(&member.folder, &shown_from))
+            .collect();
+        let skipped_folders = workspace
+            .members
+            .iter()
+            .filter(|member| !selected.contains(member))
+            .filter(|member| {
+                selected
+                    .iter()
+                    .any(|outer| member.folder.starts_with(&outer.folder))
+            })
+            .map(|member| normalize(&member.folder))
+            .collect();
+        let mut settings = Self::for_paths(paths, &args.exclude_path, args.lint, &cwd)?;
+        settings.skipped_folders = skipped_folders;
+        Ok((settings, warnings))
+    }
+
+    fn for_paths(
+        paths: Vec<PathBuf>,
+        exclude: &[String],
+        args: LintArgs,
+        cwd: &Path,
+    ) -> Result<Self, ExcludeError> {
         let threads = match args.threads {
             Some(threads) if threads > 0 => threads,
             _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let excludes = Excludes::new(&root, &args.exclude)?;
+        let excludes = Excludes::new(cwd, exclude)?;
         let color = use_color(
             args.color,
             std::io::stdout().is_terminal(),
             std::env::var_os("NO_COLOR").as_deref(),
         );
         Ok(CheckSettings {
-            paths: args.paths,
+            paths,
+            skipped_folders: Vec::new(),
             lint: lint::Settings {
                 enabled: enabled_rules(&args.select, &args.ignore),
             },
@@ -55,6 +110,19 @@ impl CheckSettings {
             quiet: args.quiet,
         })
     }
+}
+
+/// Why `cargo tasklint`'s settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Exclude(#[from] ExcludeError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+}
+
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// Whether to color: `always` and `never` say so; `auto` colors a terminal unless `NO_COLOR` is

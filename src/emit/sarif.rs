@@ -78,6 +78,8 @@ struct Help {
 #[derive(Serialize)]
 struct Configuration {
     level: &'static str,
+    /// Whether the rule runs unless it is selected.
+    enabled: bool,
 }
 
 #[derive(Serialize)]
@@ -161,6 +163,7 @@ fn descriptor(rule: Rule) -> ReportingDescriptor {
         },
         default_configuration: Configuration {
             level: level(rule.default_severity()),
+            enabled: rule.is_default(),
         },
     }
 }

@@ -1,8 +1,6 @@
 //! The Python front-end: the only module that imports the Python parser. It parses a module,
 //! builds its semantic model and runs the Python detectors.
 
-use std::ops::Range;
-
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::PySourceType;
 use ruff_python_parser::{parse_unchecked_source, ParseError};
@@ -16,16 +14,9 @@ mod semantic;
 mod uses;
 
 use crate::diagnostic::Diagnostic;
+use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
-
-/// What the Python front-end found in one module.
-#[derive(Debug, Default)]
-pub struct Analysis {
-    pub diagnostics: Vec<Diagnostic>,
-    /// Byte ranges of the comments (for suppressions).
-    pub comments: Vec<Range<usize>>,
-}
 
 /// Parses and analyzes one Python module. A module that does not parse yields one
 /// `TL000 syntax-error` finding and nothing else.

@@ -1,0 +1,405 @@
+//! End-to-end snippets through [`analyze`]: for each rule a few flagged and silent sites, the
+//! resolution of renames, globs and the nearest `Cargo.toml`, severities and labels.
+
+use super::analyze;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceFile;
+
+fn diagnostics(path: &str, source: &str) -> (SourceFile, Vec<Diagnostic>) {
+    let file = SourceFile::new(path, source);
+    let diagnostics = analyze(&file).diagnostics;
+    (file, diagnostics)
+}
+
+/// `(1-based line, code)` of every finding in `source` (every rule, TL005 included).
+fn findings(source: &str) -> Vec<(usize, &'static str)> {
+    let (file, diagnostics) = diagnostics("snippet.rs", source);
+    diagnostics
+        .iter()
+        .map(|d| (file.position(d.range.start).line, d.rule.code()))
+        .collect()
+}
+
+#[test]
+fn a_syntax_error_is_one_tl000_at_its_place() {
+    let (file, found) = diagnostics("bad.rs", "fn main() {\n    let x = ;\n}\n");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].rule.code(), "TL000");
+    assert_eq!(file.position(found[0].range.start).line, 2);
+    assert!(found[0].message.starts_with("syntax error: "));
+}
+
+#[test]
+fn comments_are_returned_for_suppressions() {
+    let file = SourceFile::new("a.rs", "fn f() {} // tasklint: ignore[TL001]\n");
+    let analysis = analyze(&file);
+    assert_eq!(analysis.comments.len(), 1);
+    assert_eq!(
+        &file.text[analysis.comments[0].clone()],
+        "// tasklint: ignore[TL001]"
+    );
+}
+
+#[test]
+fn tl001_cancelled_tasks_are_errors() {
+    let source = "
+use smol::spawn as go;
+async fn work() {}
+fn a() { smol::spawn(work()); }
+fn b() { let _ = go(work()); }
+fn c(ex: &smol::Executor<'_>) { let task = ex.spawn(work()); }
+fn d(ex: &smol::Executor<'_>) -> bool { let task = ex.spawn(work()); task.is_finished() }
+fn e() { let _scoped = smol::spawn(work()); }
+";
+    assert_eq!(
+        findings(source),
+        [
+            (4, "TL001"),
+            (5, "TL001"),
+            (6, "TL001"),
+            (7, "TL001"),
+            (8, "TL001")
+        ]
+    );
+    let (_, found) = diagnostics("a.rs", source);
+    assert!(found.iter().all(|d| d.severity == Severity::Error));
+    assert!(found[0]
+        .message
+        .contains("the task is cancelled when this handle is dropped"));
+}
+
+#[test]
+fn tl001_kept_cancelling_handles_are_silent() {
+    let source = "
+async fn work() -> u8 { 1 }
+struct S { tasks: Vec<smol::Task<u8>>, one: Option<smol::Task<u8>> }
+impl S {
+    fn a(&mut self) { smol::spawn(work()).detach(); }
+    async fn b(&mut self) -> u8 { smol::spawn(work()).await }
+    fn c(&mut self) { let t = smol::spawn(work()); self.tasks.push(t); }
+    fn d(&mut self) { self.one = Some(smol::spawn(work())); }
+    fn e(&mut self) -> smol::Task<u8> { let t = smol::spawn(work()); t }
+    fn f(&mut self) { let t = smol::spawn(work()); std::mem::forget(t); }
+    fn g(&mut self) { let t = smol::spawn(work()); drop(t); }
+    async fn h(&mut self) { let _guard = smol::spawn(work()); work().await; }
+    async fn i(&mut self) { let t = smol::spawn(work()); tokio::join!(t, work()); }
+    async fn j(&mut self) -> Option<u8> { let t = smol::spawn(work()); if true { return None; } Some(t.await) }
+}
+";
+    assert_eq!(findings(source), []);
+}
+
+#[test]
+fn tl001_a_handle_kept_on_one_branch_only_is_dropped() {
+    let source = "
+async fn work() {}
+async fn a(wait: bool) {
+    let task = smol::spawn(work());
+    if wait {
+        task.await;
+    }
+}
+";
+    let (_, found) = diagnostics("a.rs", source);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].label.contains("on some paths only"),
+        "{}",
+        found[0].label
+    );
+    assert_eq!(found[0].notes.len(), 1);
+}
+
+#[test]
+fn tl001_a_handle_known_to_be_finished_is_not_at_risk() {
+    let source = "
+async fn work() {}
+async fn a() {
+    let task = smol::spawn(work());
+    while !task.is_finished() {
+        work().await;
+    }
+}
+async fn b() {
+    let task = smol::spawn(work());
+    if task.is_finished() {
+        println!(\"done\");
+    }
+}
+";
+    assert_eq!(findings(source), [(10, "TL001")]);
+}
+
+#[test]
+fn tl001_named_detached_handles_are_warnings_and_bare_spawns_are_tl005() {
+    let source = "
+async fn work() {}
+async fn a() { let handle = tokio::spawn(work()); }
+async fn b() { tokio::spawn(work()); }
+async fn c() { let _ = tokio::spawn(work()); }
+async fn d() { let handle = tokio::spawn(work()); handle.await.ok(); }
+async fn e() { let handle = tokio::spawn(work()); handle.abort(); }
+async fn f() { let _handle = tokio::spawn(work()); }
+";
+    assert_eq!(findings(source), [(3, "TL001"), (4, "TL005"), (5, "TL005")]);
+    let (_, found) = diagnostics("a.rs", source);
+    assert!(found.iter().all(|d| d.severity == Severity::Warning));
+    assert!(found[0].message.contains("the task is detached"));
+}
+
+#[test]
+fn tl001_join_sets_are_reported_at_their_binding() {
+    let source = "
+use tokio::task::JoinSet;
+async fn work() {}
+async fn a() {
+    let mut set = JoinSet::new();
+    for _ in 0..3 { set.spawn(work()); }
+}
+async fn b() {
+    let mut set = JoinSet::new();
+    for _ in 0..3 { set.spawn(work()); }
+    while let Some(result) = set.join_next().await { result.ok(); }
+}
+fn c() -> bool {
+    let set: JoinSet<()> = std::iter::empty::<std::future::Ready<()>>().collect();
+    set.is_empty()
+}
+";
+    assert_eq!(findings(source), [(5, "TL001"), (14, "TL001")]);
+}
+
+#[test]
+fn tl001_runtime_receivers_are_typed() {
+    let source = "
+use std::sync::Arc;
+use tokio::runtime::{Handle, Runtime};
+async fn work() {}
+struct Server { rt: Runtime, ex: Arc<async_executor::Executor<'static>> }
+impl Server {
+    fn a(&self) { let h = self.rt.spawn(work()); }
+    fn b(&self) { self.ex.spawn(work()); }
+}
+fn c() { let h = Handle::current().spawn(work()); }
+fn d() { let rt = tokio::runtime::Builder::new_current_thread().build().unwrap(); let h = rt.spawn(work()); }
+fn e(pool: &futures::executor::ThreadPool) { let _ = pool.spawn_with_handle(work()).unwrap(); }
+";
+    assert_eq!(
+        findings(source),
+        [
+            (7, "TL001"),
+            (8, "TL001"),
+            (10, "TL001"),
+            (11, "TL001"),
+            (12, "TL001")
+        ]
+    );
+}
+
+#[test]
+fn unknown_receivers_and_local_functions_are_not_task_sources() {
+    let source = "
+struct Pool;
+impl Pool { fn spawn(&self, f: impl FnOnce()) {} }
+fn spawn(f: impl FnOnce()) {}
+fn a(pool: &Pool) { pool.spawn(|| {}); spawn(|| {}); }
+fn b(thing: &dyn Spawner) { let h = thing.spawn(async {}); }
+fn c() { let spawn = |x: u8| x; spawn(1); }
+fn d() { let task = tokio_test::task::spawn(async {}); }
+";
+    assert_eq!(findings(source), []);
+}
+
+#[test]
+fn tl002_handles_lost_on_every_iteration() {
+    let source = "
+async fn work() {}
+async fn a(items: Vec<u8>) {
+    for _ in items {
+        let task = smol::spawn(work());
+    }
+}
+async fn b() {
+    let mut last = None;
+    loop {
+        last = Some(tokio::spawn(work()));
+        if stop() { break; }
+    }
+    if let Some(last) = last { last.await.ok(); }
+}
+async fn c(items: Vec<u8>) {
+    let mut tasks = Vec::new();
+    for _ in items {
+        let task = smol::spawn(work());
+        tasks.push(task);
+    }
+}
+async fn d(items: Vec<u8>) {
+    for _ in items {
+        let _guard = smol::spawn(work());
+        work().await;
+    }
+}
+";
+    assert_eq!(findings(source), [(5, "TL002"), (11, "TL002")]);
+}
+
+#[test]
+fn tl002_fields_of_self_replaced_in_a_loop() {
+    let source = "
+async fn work() {}
+struct S { current: Option<tokio::task::JoinHandle<()>> }
+impl S {
+    async fn a(&mut self) {
+        for _ in 0..3 { self.current = Some(tokio::spawn(work())); }
+    }
+    async fn b(&mut self) {
+        for _ in 0..3 {
+            if let Some(previous) = self.current.take() { previous.abort(); }
+            self.current = Some(tokio::spawn(work()));
+        }
+    }
+}
+";
+    assert_eq!(findings(source), [(6, "TL002")]);
+}
+
+#[test]
+fn tl003_futures_never_polled() {
+    let source = "
+use std::time::Duration;
+async fn save() {}
+struct Client;
+impl Client {
+    async fn connect(&self) {}
+    async fn run(&self) {
+        self.connect();
+        let _ = Self::connect(self);
+        let _unused = save();
+        tokio::time::sleep(Duration::from_secs(1));
+        async { save().await };
+    }
+}
+async fn send(tx: tokio::sync::mpsc::Sender<u8>) { tx.send(1); }
+fn sync_send(tx: std::sync::mpsc::Sender<u8>) { let _ = tx.send(1); }
+";
+    assert_eq!(
+        findings(source),
+        [
+            (8, "TL003"),
+            (9, "TL003"),
+            (10, "TL003"),
+            (11, "TL003"),
+            (12, "TL003"),
+            (15, "TL003")
+        ]
+    );
+}
+
+#[test]
+fn tl003_polled_futures_are_silent() {
+    let source = "
+async fn save() -> u8 { 1 }
+async fn a() -> u8 {
+    let f = save();
+    let g = save();
+    tokio::pin!(g);
+    tokio::select! {
+        x = f => x,
+        y = &mut g => y,
+    }
+}
+async fn b() { let (x, y) = tokio::join!(save(), save()); }
+fn c() -> impl std::future::Future<Output = u8> { save() }
+fn d() { tokio::spawn(save()); futures::executor::block_on(save()); }
+async fn e() { let futures = vec![save(), save()]; futures::future::join_all(futures).await; }
+";
+    assert_eq!(findings(source), [(14, "TL005")]);
+}
+
+#[test]
+fn macros_that_are_not_parsed_keep_what_they_name() {
+    let source = "
+async fn work() {}
+async fn a() { let task = smol::spawn(work()); my_runtime::block_on!(task); }
+async fn b() { let task = smol::spawn(work()); println!(\"{:?}\", task); }
+";
+    assert_eq!(findings(source), [(4, "TL001")]);
+}
+
+#[test]
+fn bare_spawn_resolves_through_the_nearest_cargo_toml() {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let write = |path: &str, text: &str| {
+        let path = root.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
+    };
+    write(
+        "smol-app/Cargo.toml",
+        "[package]\nname = \"a\"\n[dependencies]\nsmol = \"2\"\n",
+    );
+    write(
+        "two-runtimes/Cargo.toml",
+        "[package]\nname = \"b\"\n[dependencies]\nsmol = \"2\"\ntokio = \"1\"\n",
+    );
+    let source = "use crate::prelude::*;\nasync fn work() {}\nfn a() { spawn(work()); }\nfn b() { spawn(|| work()); }\n";
+    let smol_app = write("smol-app/src/lib.rs", source);
+    let (_, found) = diagnostics(&smol_app, source);
+    let codes: Vec<&str> = found.iter().map(|d| d.rule.code()).collect();
+    assert_eq!(codes, ["TL001"], "resolved to smol::spawn");
+    // Two runtimes, and no import to choose: not guessed.
+    let two = write("two-runtimes/src/lib.rs", source);
+    assert!(diagnostics(&two, source).1.is_empty());
+    // No manifest at all: not guessed.
+    let lone = write("lone/lib.rs", source);
+    assert!(diagnostics(&lone, source).1.is_empty());
+}
+
+#[test]
+fn project_paths_are_not_resolved_through_the_manifest() {
+    // wasm-bindgen-futures calls its own `crate::spawn_local`, which returns nothing, in a
+    // package that depends on tokio.
+    let root = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[package]\nname = \"a\"\n[dependencies]\ntokio = \"1\"\n",
+    )
+    .expect("write");
+    let path = root.path().join("tokio.rs").to_string_lossy().into_owned();
+    let source = "fn f(keep: u8) { crate::spawn_local(async move { drop(keep) }); let h = self::spawn(async {}); }\n";
+    assert!(diagnostics(&path, source).1.is_empty());
+}
+
+#[test]
+fn globs_of_two_runtimes_are_settled_by_the_manifest() {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[package]\nname = \"a\"\n[dependencies]\nasync-std = \"1\"\n",
+    )
+    .expect("write");
+    let path = root.path().join("main.rs").to_string_lossy().into_owned();
+    let source = "use tokio::task::*;\nuse async_std::task::*;\nasync fn work() {}\nasync fn a() { let h = spawn(work()); }\n";
+    let (_, found) = diagnostics(&path, source);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].label.contains("`h`"), "{}", found[0].label);
+    assert_eq!(found[0].severity, Severity::Warning);
+}
+
+#[test]
+fn no_input_panics() {
+    for source in [
+        "",
+        "fn",
+        "fn f() { loop { break 'nowhere; } continue; }",
+        "fn f() { 'a: { break 'a; } let x = match y {}; }",
+        "fn f() { tokio::select! { = => } join!(,,); vec![;;]; }",
+        "async fn f() { let t = smol::spawn(async {}); let t = t; }",
+        "impl X { fn f(self) { self = Self::spawn(); self.x = spawn(); } }",
+        "mod a { mod b { use super::super::super::*; fn f() { spawn(x); } } }",
+    ] {
+        let _ = findings(source);
+    }
+}
