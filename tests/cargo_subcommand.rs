@@ -12,6 +12,9 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+use common::{code, stderr, stdout};
+
 /// The Python finding of each member, as reported from the workspace root.
 const SERVER_FINDING: &str = "server/scripts/notify.py";
 const WORKER_FINDING: &str = "worker/tools/drain.py";
@@ -50,18 +53,6 @@ fn cargo_tasklint(dir: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("the cargo-tasklint binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited with a code")
 }
 
 /// `path` with the platform's separators, as findings are reported.

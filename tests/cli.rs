@@ -11,6 +11,9 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
+mod common;
+use common::{code, stderr, stdout};
+
 /// A file with a syntax error: one TL000 finding on line 1.
 const BROKEN: &str = "def f(:\n    pass\n";
 /// A file without findings.
@@ -41,18 +44,6 @@ fn write(root: &Path, path: &str, content: &[u8]) {
         fs::create_dir_all(parent).expect("create folder");
     }
     fs::write(path, content).expect("write file");
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited with a code")
 }
 
 /// The paths of the findings in `--format concise` output, in order.
