@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod emit;
+pub mod index;
 pub mod lint;
 pub mod python;
 pub mod rule;

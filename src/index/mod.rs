@@ -1,0 +1,5 @@
+//! Project-wide facts shared across files: which functions are coroutines (or `async fn`s),
+//! which may suspend, and which wrap the creation of a task. Built by an index pass over every
+//! file of the run before the rules run; each front-end contributes its own language's part.
+
+pub mod suspension;
