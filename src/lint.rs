@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
+use crate::index::ProjectIndex;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 use crate::suppression::{self, UnknownCode};
@@ -105,14 +106,19 @@ pub fn lint_bytes(
         Some(rest) => rest.to_owned(),
         None => text,
     };
-    Ok(lint_source(SourceFile::new(display_path, text), settings))
+    Ok(lint_source(
+        SourceFile::new(display_path, text),
+        settings,
+        &ProjectIndex::default(),
+    ))
 }
 
-/// Lints decoded source. Files of unknown language are treated as Python.
-pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
+/// Lints decoded source against what the index knows of the project. Files of unknown
+/// language are treated as Python.
+pub fn lint_source(source: SourceFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
     let analysis = match Language::of(Path::new(&source.path)) {
-        Some(Language::Rust) => rust::analyze(&source),
-        Some(Language::Python) | None => python::analyze(&source),
+        Some(Language::Rust) => rust::analyze(&source, &index.rust),
+        Some(Language::Python) | None => python::analyze(&source, &index.python),
     };
     let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);
     let mut diagnostics: Vec<Diagnostic> = analysis

@@ -3,3 +3,13 @@
 //! file of the run before the rules run; each front-end contributes its own language's part.
 
 pub mod suspension;
+
+use crate::python::index::PythonIndex;
+use crate::rust::index::RustIndex;
+
+/// Everything the index pass learned about the project, one part per language.
+#[derive(Debug, Default)]
+pub struct ProjectIndex {
+    pub python: PythonIndex,
+    pub rust: RustIndex,
+}

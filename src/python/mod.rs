@@ -9,6 +9,7 @@ use ruff_text_size::Ranged;
 mod calls;
 mod checker;
 mod flow;
+pub mod index;
 mod rules;
 mod semantic;
 mod uses;
@@ -20,7 +21,8 @@ use crate::source::SourceFile;
 
 /// Parses and analyzes one Python module. A module that does not parse yields one
 /// `TL000 syntax-error` finding and nothing else.
-pub fn analyze(source: &SourceFile) -> Analysis {
+pub fn analyze(source: &SourceFile, index: &index::PythonIndex) -> Analysis {
+    let _ = index;
     let source_type = if source.path.ends_with(".pyi") {
         PySourceType::Stub
     } else {

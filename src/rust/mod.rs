@@ -10,6 +10,7 @@ mod api;
 mod checker;
 mod comments;
 mod flow;
+pub mod index;
 mod macros;
 mod manifest;
 mod model;
@@ -23,7 +24,8 @@ use crate::rule::Rule;
 use crate::source::SourceFile;
 
 /// Parses and analyzes one Rust file.
-pub fn analyze(source: &SourceFile) -> Analysis {
+pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
+    let _ = index;
     let _spans = ForgetSpans;
     let comments = comments::comments(&source.text);
     let file = match syn::parse_file(&source.text) {

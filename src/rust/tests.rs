@@ -1,13 +1,13 @@
 //! End-to-end snippets through [`analyze`]: for each rule a few flagged and silent sites, the
 //! resolution of renames, globs and the nearest `Cargo.toml`, severities and labels.
 
-use super::analyze;
+use super::{analyze, index};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 fn diagnostics(path: &str, source: &str) -> (SourceFile, Vec<Diagnostic>) {
     let file = SourceFile::new(path, source);
-    let diagnostics = analyze(&file).diagnostics;
+    let diagnostics = analyze(&file, &index::RustIndex::default()).diagnostics;
     (file, diagnostics)
 }
 
@@ -32,7 +32,7 @@ fn a_syntax_error_is_one_tl000_at_its_place() {
 #[test]
 fn comments_are_returned_for_suppressions() {
     let file = SourceFile::new("a.rs", "fn f() {} // tasklint: ignore[TL001]\n");
-    let analysis = analyze(&file);
+    let analysis = analyze(&file, &index::RustIndex::default());
     assert_eq!(analysis.comments.len(), 1);
     assert_eq!(
         &file.text[analysis.comments[0].clone()],
