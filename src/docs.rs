@@ -27,6 +27,7 @@ pub fn source(rule: Rule) -> &'static str {
         Rule::DroppedTaskHandle => include_str!("../rules/TL001-dropped-task-handle.md"),
         Rule::LoopOverwrittenHandle => include_str!("../rules/TL002-loop-overwritten-handle.md"),
         Rule::UnawaitedCoroutine => include_str!("../rules/TL003-unawaited-coroutine.md"),
+        Rule::NonYieldingLoop => include_str!("../rules/TL004-non-yielding-loop.md"),
         Rule::DetachedSpawn => include_str!("../rules/TL005-detached-spawn.md"),
     }
 }

@@ -10,6 +10,7 @@ pub enum Rule {
     DroppedTaskHandle,
     LoopOverwrittenHandle,
     UnawaitedCoroutine,
+    NonYieldingLoop,
     DetachedSpawn,
 }
 
@@ -20,6 +21,7 @@ impl Rule {
         Rule::DroppedTaskHandle,
         Rule::LoopOverwrittenHandle,
         Rule::UnawaitedCoroutine,
+        Rule::NonYieldingLoop,
         Rule::DetachedSpawn,
     ];
 
@@ -29,6 +31,7 @@ impl Rule {
             Rule::DroppedTaskHandle => "TL001",
             Rule::LoopOverwrittenHandle => "TL002",
             Rule::UnawaitedCoroutine => "TL003",
+            Rule::NonYieldingLoop => "TL004",
             Rule::DetachedSpawn => "TL005",
         }
     }
@@ -39,6 +42,7 @@ impl Rule {
             Rule::DroppedTaskHandle => "dropped-task-handle",
             Rule::LoopOverwrittenHandle => "loop-overwritten-handle",
             Rule::UnawaitedCoroutine => "unawaited-coroutine",
+            Rule::NonYieldingLoop => "non-yielding-loop",
             Rule::DetachedSpawn => "detached-spawn",
         }
     }
@@ -49,7 +53,7 @@ impl Rule {
             | Rule::DroppedTaskHandle
             | Rule::LoopOverwrittenHandle
             | Rule::UnawaitedCoroutine => Severity::Error,
-            Rule::DetachedSpawn => Severity::Warning,
+            Rule::NonYieldingLoop | Rule::DetachedSpawn => Severity::Warning,
         }
     }
 

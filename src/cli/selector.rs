@@ -157,7 +157,10 @@ mod tests {
 
     #[test]
     fn the_default_rules_are_enabled_without_select() {
-        assert_eq!(codes(&[], &[]), ["TL000", "TL001", "TL002", "TL003"]);
+        assert_eq!(
+            codes(&[], &[]),
+            ["TL000", "TL001", "TL002", "TL003", "TL004"]
+        );
     }
 
     #[test]
@@ -166,7 +169,7 @@ mod tests {
         assert_eq!(codes(&["TL001", "TL003"], &[]), ["TL001", "TL003"]);
         assert_eq!(
             codes(&["TL00"], &[]),
-            ["TL000", "TL001", "TL002", "TL003", "TL005"]
+            ["TL000", "TL001", "TL002", "TL003", "TL004", "TL005"]
         );
     }
 
@@ -180,11 +183,11 @@ mod tests {
 
     #[test]
     fn ignore_removes_from_the_selection() {
-        assert_eq!(codes(&[], &["TL000"]), ["TL001", "TL002", "TL003"]);
+        assert_eq!(codes(&[], &["TL000"]), ["TL001", "TL002", "TL003", "TL004"]);
         assert_eq!(codes(&["ALL"], &["TL0"]), Vec::<&str>::new());
         assert_eq!(
             codes(&[], &["unawaited-coroutine"]),
-            ["TL000", "TL001", "TL002"]
+            ["TL000", "TL001", "TL002", "TL004"]
         );
     }
 
@@ -193,7 +196,7 @@ mod tests {
         assert_eq!(codes(&["TL001"], &["TL"]), ["TL001"]);
         assert_eq!(
             codes(&["TL"], &["TL001"]),
-            ["TL000", "TL002", "TL003", "TL005"]
+            ["TL000", "TL002", "TL003", "TL004", "TL005"]
         );
         assert_eq!(codes(&["TL001"], &["TL001"]), Vec::<&str>::new());
     }
