@@ -1,8 +1,9 @@
 //! tasklint: a static analyzer for async task-lifetime bugs.
 //!
-//! Data flows one way: discover → parse → analyze → rules → diagnostics → emit.
-//! [`lint::lint_file`] turns the bytes of one file into a [`lint::FileReport`];
-//! the CLI walks the paths, lints files in parallel and hands the reports to an emitter.
+//! Data flows one way: discover → parse → index → analyze → rules → diagnostics → emit.
+//! [`lint::lint_project`] turns the files of a run into [`lint::FileReport`]s: a first parallel
+//! pass extracts each file's facts for the project [`index`], a second runs the rules against
+//! it; the CLI walks the paths, lints them as one project and hands the reports to an emitter.
 
 pub mod cli;
 pub mod diagnostic;
@@ -11,6 +12,7 @@ pub mod docs;
 pub mod emit;
 pub mod index;
 pub mod lint;
+pub mod panics;
 pub mod python;
 pub mod rule;
 pub mod rust;

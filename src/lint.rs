@@ -1,27 +1,49 @@
-//! Linting one file: decode, hand it to its language's front-end, apply suppressions and the
-//! rule selection. Never panics on any input; problems reading a file are typed errors.
+//! Linting a project: every file of a run is read once and goes through two passes.
+//!
+//! 1. In parallel, each file is read, decoded, parsed (Python) and its facts for the project
+//!    index extracted ([`python::index::extract`], [`rust::index::extract`]).
+//! 2. The [`ProjectIndex`] is built from the facts of every file, with the facts of the
+//!    configuration ([`ExternalFacts`]).
+//! 3. In parallel, each file is analyzed by its language's front-end against the index, and the
+//!    suppressions and the rule selection are applied. A Python module is parsed once, in the
+//!    first pass, and its syntax tree kept for the second; a Rust file is parsed again (syn's
+//!    spans live in a thread-local map, which is cleared after each pass over a file).
+//!
+//! Never panics on any input: problems reading a file are typed errors, and a panic inside a
+//! front-end becomes that file's [`FileError::Internal`]; the other files go on.
 
 use std::ops::Range;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::Diagnostic;
+use crate::discover::FileToLint;
+use crate::index::external::ExternalFacts;
 use crate::index::ProjectIndex;
+use crate::panics::catch_panic;
+use crate::python::index::{PythonFileFacts, PythonIndex};
 use crate::rule::Rule;
+use crate::rust::index::{RustFileFacts, RustIndex};
 use crate::source::SourceFile;
 use crate::suppression::{self, UnknownCode};
 use crate::{python, rust};
 
-/// Which rules run.
+/// Which rules run, and what the configuration says about code outside the project.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub enabled: Vec<Rule>,
+    /// Functions outside the project that return tasks, are coroutine functions, or always or
+    /// never suspend (`tasklint.toml`).
+    pub external: ExternalFacts,
 }
 
 impl Default for Settings {
-    /// The rules that run when none are selected ([`Rule::defaults`]).
+    /// The rules that run when none are selected ([`Rule::defaults`]), and no external facts.
     fn default() -> Self {
         Settings {
             enabled: Rule::defaults().collect(),
+            external: ExternalFacts::default(),
         }
     }
 }
@@ -77,49 +99,153 @@ pub enum FileError {
         "cannot lint `{path}`: not valid UTF-8 (byte {offset} is not part of a UTF-8 character)"
     )]
     NotUtf8 { path: String, offset: usize },
+    /// A front-end panicked on this file: a bug of tasklint.
+    #[error("internal error while linting `{path}`: {message}; please report this bug")]
+    Internal { path: String, message: String },
 }
 
-/// Reads and lints the file at `path`, reported under `display_path`.
-pub fn lint_path(
-    path: &Path,
-    display_path: &str,
+/// A file after the first pass: decoded, parsed when it is Python, waiting for the rules.
+struct PreparedFile {
+    source: SourceFile,
+    syntax: Syntax,
+}
+
+/// What the first pass keeps of a file's syntax for the second.
+enum Syntax {
+    Python(python::ParsedModule),
+    /// Parsed again by the second pass.
+    Rust,
+}
+
+/// One file's contribution to the index.
+enum Facts {
+    Python(PythonFileFacts),
+    Rust(RustFileFacts),
+}
+
+/// Lints the files of one run as one project, on the current rayon pool: the outcomes are in
+/// the order of `files`.
+pub fn lint_project(
+    files: &[FileToLint],
     settings: &Settings,
-) -> Result<FileReport, FileError> {
-    let bytes = std::fs::read(path).map_err(|cause| FileError::Read {
-        path: display_path.to_owned(),
-        cause,
-    })?;
-    lint_bytes(display_path, bytes, settings)
+) -> Vec<Result<FileReport, FileError>> {
+    let prepared: Vec<Result<(PreparedFile, Facts), FileError>> = files
+        .par_iter()
+        .map(|file| {
+            isolated(&file.display, || {
+                let bytes = std::fs::read(&file.path).map_err(|cause| FileError::Read {
+                    path: file.display.clone(),
+                    cause,
+                })?;
+                prepare(&file.display, bytes)
+            })
+        })
+        .collect();
+    let mut facts = Vec::new();
+    let prepared: Vec<Result<PreparedFile, FileError>> = prepared
+        .into_iter()
+        .map(|outcome| {
+            outcome.map(|(file, file_facts)| {
+                facts.push(file_facts);
+                file
+            })
+        })
+        .collect();
+    let index = build_index(facts, &settings.external);
+    prepared
+        .into_par_iter()
+        .map(|prepared| {
+            let prepared = prepared?;
+            let path = prepared.source.path.clone();
+            isolated(&path, || Ok(lint_prepared(prepared, settings, &index)))
+        })
+        .collect()
 }
 
-/// Lints a file's raw bytes; the language follows from `display_path`'s extension.
+/// Lints one file's raw bytes as a project of its own; the language follows from
+/// `display_path`'s extension.
 pub fn lint_bytes(
     display_path: &str,
     bytes: Vec<u8>,
     settings: &Settings,
 ) -> Result<FileReport, FileError> {
+    let (file, facts) = isolated(display_path, || prepare(display_path, bytes))?;
+    let index = build_index(vec![facts], &settings.external);
+    isolated(display_path, || Ok(lint_prepared(file, settings, &index)))
+}
+
+/// Runs one file's work, turning a panic into [`FileError::Internal`].
+fn isolated<T>(path: &str, work: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    catch_panic(work).unwrap_or_else(|message| {
+        Err(FileError::Internal {
+            path: path.to_owned(),
+            message,
+        })
+    })
+}
+
+/// The first pass over one file: decode, parse, extract its facts. Files of unknown language
+/// are treated as Python.
+fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), FileError> {
+    let source = SourceFile::new(display_path, decode(display_path, bytes)?);
+    Ok(match Language::of(Path::new(display_path)) {
+        Some(Language::Rust) => {
+            let facts = rust::index::extract(&source);
+            let file = PreparedFile {
+                source,
+                syntax: Syntax::Rust,
+            };
+            (file, Facts::Rust(facts))
+        }
+        Some(Language::Python) | None => {
+            let parsed = python::parse(&source);
+            let facts = python::index::extract(&source, &parsed);
+            let file = PreparedFile {
+                source,
+                syntax: Syntax::Python(parsed),
+            };
+            (file, Facts::Python(facts))
+        }
+    })
+}
+
+/// The text of a file: UTF-8 without a leading byte-order mark.
+fn decode(display_path: &str, bytes: Vec<u8>) -> Result<String, FileError> {
     let text = String::from_utf8(bytes).map_err(|error| FileError::NotUtf8 {
         path: display_path.to_owned(),
         offset: error.utf8_error().valid_up_to(),
     })?;
-    let text = match text.strip_prefix('\u{feff}') {
+    Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,
-    };
-    Ok(lint_source(
-        SourceFile::new(display_path, text),
-        settings,
-        &ProjectIndex::default(),
-    ))
+    })
 }
 
-/// Lints decoded source against what the index knows of the project. Files of unknown
-/// language are treated as Python.
-pub fn lint_source(source: SourceFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
-    let analysis = match Language::of(Path::new(&source.path)) {
-        Some(Language::Rust) => rust::analyze(&source, &index.rust),
-        Some(Language::Python) | None => python::analyze(&source, &index.python),
+/// Builds the index from the facts of every file of the run.
+fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
+    let mut python_facts = Vec::new();
+    let mut rust_facts = Vec::new();
+    for facts in facts {
+        match facts {
+            Facts::Python(facts) => python_facts.push(facts),
+            Facts::Rust(facts) => rust_facts.push(facts),
+        }
+    }
+    ProjectIndex {
+        python: PythonIndex::build(python_facts, external),
+        rust: RustIndex::build(rust_facts, external),
+    }
+}
+
+/// The second pass over one file: its front-end's findings against the index, with the
+/// suppressions and the rule selection applied.
+fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
+    let PreparedFile { source, syntax } = file;
+    let analysis = match &syntax {
+        Syntax::Rust => rust::analyze(&source, &index.rust),
+        Syntax::Python(parsed) => python::analyze(&source, parsed, &index.python),
     };
+    drop(syntax);
     let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics

@@ -20,21 +20,39 @@
 //! `tl001_rust_fixtures`, ...) and counted separately. A fixture folder named after a rule that is
 //! off by default (TL005) is linted with every rule enabled; every other folder with the default
 //! rules, exactly as `tasklint check` runs them.
+//!
+//! Each file is linted through the same pipeline as `tasklint check`, as a project of its own, so
+//! it sees its own index (the coroutines and task wrappers it defines). The folders under
+//! `fixtures/projects/` are multi-file projects (a Python package, a Rust crate): each is linted
+//! as one project, all of its files together, with its findings reported under
+//! `fixtures/projects/<name>/...` and checked against the markers of each file
+//! (`project_fixtures`, `rust_project_fixtures`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use tasklint::lint::{lint_bytes, Settings};
+use tasklint::discover::FileToLint;
+use tasklint::lint::{lint_project, FileError, FileReport, Settings};
 use tasklint::rule::Rule;
 
 /// Rule folders that must hold enough flagged and look-alike sites, in each language.
-const COUNTED_RULES: &[&str] = &["TL001", "TL002", "TL003"];
+const COUNTED_RULES: &[&str] = &["TL001", "TL002", "TL003", "TL004"];
 /// The folder holding the files that do not parse.
 const SYNTAX_ERROR_FOLDER: &str = "TL000";
+/// The folder of the multi-file projects, each linted as one project.
+const PROJECTS_FOLDER: &str = "projects";
 /// The rule folders with a test of their own (per language); the others are checked by
 /// `other_fixtures` and `other_rust_fixtures`.
-const OWN_TEST_FOLDERS: &[&str] = &["TL000", "TL001", "TL002", "TL003", "TL005"];
+const OWN_TEST_FOLDERS: &[&str] = &[
+    "TL000",
+    "TL001",
+    "TL002",
+    "TL003",
+    "TL004",
+    "TL005",
+    PROJECTS_FOLDER,
+];
 
 /// The language of a fixture, by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +77,12 @@ impl Language {
         }
     }
 
-    /// The minimum number of `expect:` and of `ok:` markers for its own code in each counted rule
+    /// The minimum number of `expect:` and of `ok:` markers for `code` in its counted rule
     /// folder, over that language's files.
-    fn min_sites(self) -> usize {
-        match self {
-            Language::Python => 30,
-            Language::Rust => 25,
+    fn min_sites(self, code: &str) -> usize {
+        match (self, code) {
+            (_, "TL004") | (Language::Rust, _) => 25,
+            (Language::Python, _) => 30,
         }
     }
 }
@@ -73,8 +91,23 @@ fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Every file of `language` under `dir`, recursively, sorted.
+fn projects_root() -> PathBuf {
+    fixtures_root().join(PROJECTS_FOLDER)
+}
+
+/// Every file of `language` under `dir`, recursively, sorted; the projects are left out unless
+/// `dir` is in one.
 fn fixture_files(dir: &Path, language: Language) -> Vec<PathBuf> {
+    files_of(dir, |path| {
+        path.extension()
+            .is_some_and(|ext| ext == language.extension())
+    })
+}
+
+/// Every file under `dir` that `keep` accepts, recursively, sorted, outside
+/// `fixtures/projects/` (unless `dir` is in it).
+fn files_of(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let skipped = projects_root();
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -85,11 +118,10 @@ fn fixture_files(dir: &Path, language: Language) -> Vec<PathBuf> {
                 .unwrap_or_else(|error| panic!("cannot read `{}`: {error}", dir.display()))
                 .path();
             if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|ext| ext == language.extension())
-            {
+                if path != skipped {
+                    pending.push(path);
+                }
+            } else if keep(&path) {
                 found.push(path);
             }
         }
@@ -253,8 +285,38 @@ fn names_an_unknown_rule(folder: Option<&str>) -> bool {
     })
 }
 
+/// Lints `paths` as one project, as `tasklint check` does; the outcomes are in the order of
+/// `paths`.
+fn lint_as_project(paths: &[PathBuf], settings: &Settings) -> Vec<Result<FileReport, FileError>> {
+    let files: Vec<FileToLint> = paths
+        .iter()
+        .map(|path| FileToLint {
+            path: path.clone(),
+            display: display_path(path),
+        })
+        .collect();
+    lint_project(&files, settings)
+}
+
+/// Lints one fixture as a project of its own.
+fn lint_fixture(path: &Path) -> Result<FileReport, FileError> {
+    let settings = settings_for(rule_folder(path).as_deref());
+    let mut outcomes = lint_as_project(&[path.to_path_buf()], &settings);
+    outcomes.pop().expect("one outcome per file")
+}
+
 /// Lints one fixture and returns its problems as readable lines (none when it passes).
 fn check_file(path: &Path, language: Language) -> Vec<String> {
+    check_outcome(path, language, lint_fixture(path))
+}
+
+/// Checks the findings of one fixture against its markers, and returns the problems as readable
+/// lines (none when it passes).
+fn check_outcome(
+    path: &Path,
+    language: Language,
+    outcome: Result<FileReport, FileError>,
+) -> Vec<String> {
     let shown = display_path(path);
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -281,7 +343,7 @@ fn check_file(path: &Path, language: Language) -> Vec<String> {
         }
     }
 
-    let report = match lint_bytes(&shown, bytes, &settings_for(folder.as_deref())) {
+    let report = match outcome {
         Ok(report) => report,
         Err(error) => {
             problems.push(format!("{shown}: cannot lint: {error}"));
@@ -361,10 +423,21 @@ fn check_fixtures(what: &str, language: Language, select: impl Fn(Option<&str>) 
         .into_iter()
         .filter(|path| select(rule_folder(path).as_deref()))
         .collect();
+    let checked = files
+        .iter()
+        .map(|path| (path.clone(), check_file(path, language)));
+    assert_all_match(what, files.len(), checked);
+}
+
+/// Fails with one report listing the problems of every file that has some.
+fn assert_all_match(
+    what: &str,
+    total: usize,
+    checked: impl IntoIterator<Item = (PathBuf, Vec<String>)>,
+) {
     let mut report = String::new();
     let mut failing = 0;
-    for path in &files {
-        let problems = check_file(path, language);
+    for (path, problems) in checked {
         if problems.is_empty() {
             continue;
         }
@@ -372,7 +445,7 @@ fn check_fixtures(what: &str, language: Language, select: impl Fn(Option<&str>) 
         let _ = writeln!(
             report,
             "\n{}: {} problem(s)",
-            display_path(path),
+            display_path(&path),
             problems.len()
         );
         for problem in problems {
@@ -381,9 +454,43 @@ fn check_fixtures(what: &str, language: Language, select: impl Fn(Option<&str>) 
     }
     assert!(
         failing == 0,
-        "{what}: {failing} of {} fixture file(s) do not match their markers:\n{report}",
-        files.len()
+        "{what}: {failing} of {total} fixture file(s) do not match their markers:\n{report}"
     );
+}
+
+/// Lints each folder of `fixtures/projects/` as one project (all its Python and Rust files
+/// together) and checks the files of `language` against their markers.
+fn check_projects(language: Language) {
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(projects_root())
+        .expect("fixtures/projects is readable")
+        .map(|entry| entry.expect("fixtures/projects is readable").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    projects.sort();
+    let mut checked = Vec::new();
+    for project in &projects {
+        let files = files_of(project, |path| {
+            path.extension()
+                .is_some_and(|ext| ext == "py" || ext == "rs")
+        });
+        let outcomes = lint_as_project(&files, &Settings::default());
+        for (path, outcome) in files.into_iter().zip(outcomes) {
+            if path
+                .extension()
+                .is_some_and(|ext| ext == language.extension())
+            {
+                let problems = check_outcome(&path, language, outcome);
+                checked.push((path, problems));
+            }
+        }
+    }
+    assert!(
+        !checked.is_empty(),
+        "fixtures/projects holds no project with .{} files",
+        language.extension()
+    );
+    let what = format!("fixtures/{PROJECTS_FOLDER} (.{})", language.extension());
+    assert_all_match(&what, checked.len(), checked);
 }
 
 fn check_rule_folder(code: &str, language: Language) {
@@ -425,6 +532,24 @@ fn tl003_fixtures() {
 }
 
 #[test]
+fn tl004_fixtures() {
+    check_rule_folder("TL004", Language::Python);
+}
+
+/// The Python packages of `fixtures/projects/`, each linted as one project: TL003 across modules,
+/// TL001 through the project's task wrappers, TL004 through coroutines of other modules.
+#[test]
+fn project_fixtures() {
+    check_projects(Language::Python);
+}
+
+/// The Rust crates of `fixtures/projects/`, each linted as one project.
+#[test]
+fn rust_project_fixtures() {
+    check_projects(Language::Rust);
+}
+
+#[test]
 fn tl000_rust_fixtures() {
     check_rule_folder("TL000", Language::Rust);
 }
@@ -444,6 +569,11 @@ fn tl003_rust_fixtures() {
     check_rule_folder("TL003", Language::Rust);
 }
 
+#[test]
+fn tl004_rust_fixtures() {
+    check_rule_folder("TL004", Language::Rust);
+}
+
 /// TL005 (detached-spawn) is off by default, so its folder is linted with every rule enabled.
 #[test]
 fn tl005_rust_fixtures() {
@@ -458,7 +588,7 @@ fn tl005_rust_fixtures() {
 #[test]
 fn other_fixtures() {
     check_fixtures("other fixtures", Language::Python, |folder| {
-        !matches!(folder, Some("TL000" | "TL001" | "TL002" | "TL003"))
+        !folder.is_some_and(|folder| OWN_TEST_FOLDERS.contains(&folder))
     });
 }
 
@@ -483,9 +613,7 @@ fn misplaced_syntax_errors(language: Language) -> Vec<String> {
         }
         let in_folder = folder.as_deref() == Some(SYNTAX_ERROR_FOLDER);
         let shown = display_path(&path);
-        let bytes = std::fs::read(&path).expect("fixture is readable");
-        let report =
-            lint_bytes(&shown, bytes, &settings_for(folder.as_deref())).expect("fixture is UTF-8");
+        let report = lint_fixture(&path).expect("fixture is readable UTF-8");
         let syntax_errors: Vec<_> = report
             .diagnostics
             .iter()
@@ -533,13 +661,13 @@ fn only_tl000_rust_fixtures_have_syntax_errors() {
     );
 }
 
-/// The counted rules with fewer than `language.min_sites()` flagged sites or silent look-alikes
+/// The counted rules with fewer than `language.min_sites(code)` flagged sites or silent look-alikes
 /// in that language's fixtures.
 fn short_rule_folders(language: Language) -> Vec<String> {
-    let min = language.min_sites();
     let (c, extension) = (language.comment(), language.extension());
     let mut short = Vec::new();
     for code in COUNTED_RULES {
+        let min = language.min_sites(code);
         let (mut expect, mut ok) = (0, 0);
         for path in fixture_files(&fixtures_root().join(code), language) {
             let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");
@@ -561,7 +689,8 @@ fn short_rule_folders(language: Language) -> Vec<String> {
     short
 }
 
-/// Each counted rule has at least 30 flagged Python sites and as many silent look-alikes.
+/// Each counted rule has at least 30 flagged Python sites (25 for TL004) and as many silent
+/// look-alikes.
 #[test]
 fn rule_folders_have_enough_sites() {
     let short = short_rule_folders(Language::Python);

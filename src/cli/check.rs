@@ -1,14 +1,13 @@
 //! `tasklint check`: discover the files, lint them in parallel, report.
 //!
+//! The files of a run are linted as one project ([`lint::lint_project`]): the index pass sees
+//! every file before the rules run.
+//!
 //! Per-file problems never stop the run: an unreadable path, a file that is not UTF-8, even a
 //! panic inside a detector is reported on stderr as one line, and the run goes on with the other
 //! files (the exit status becomes 2).
 
-use std::cell::RefCell;
 use std::io::{self, Write};
-use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
-
-use rayon::prelude::*;
 
 use super::settings::CheckSettings;
 use super::workspace::{canonical, normalize};
@@ -16,6 +15,7 @@ use super::{print_error, print_warning, ExitStatus};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
 use crate::lint::{self, FileError, FileReport};
+use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
 
 /// Stack size of the lint threads: deeply nested input recurses deeply in the parser and the
@@ -60,18 +60,11 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     };
 
     let mut reports = Vec::with_capacity(outcomes.len());
-    for (file, outcome) in discovery.files.iter().zip(outcomes) {
+    for outcome in outcomes {
         match outcome {
-            Ok(Ok(report)) => reports.push(report),
-            Ok(Err(error)) => {
+            Ok(report) => reports.push(report),
+            Err(error) => {
                 print_error(describe_file_error(&error));
-                status = status.max(ExitStatus::Error);
-            }
-            Err(panic) => {
-                print_error(format_args!(
-                    "internal error while linting `{}`: {panic}; please report this bug",
-                    file.display
-                ));
                 status = status.max(ExitStatus::Error);
             }
         }
@@ -102,26 +95,19 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     write_reports(&reports, settings).max(status)
 }
 
-type Outcome = Result<Result<FileReport, FileError>, String>;
-
-/// Lints every file on a pool of `settings.threads` threads with large stacks; the outcomes are
-/// in the order of `files`.
+/// Lints every file as one project on a pool of `settings.threads` threads with large stacks;
+/// the outcomes are in the order of `files`.
 fn lint_all(
     files: &[FileToLint],
     settings: &CheckSettings,
-) -> Result<Vec<Outcome>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<Result<FileReport, FileError>>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .stack_size(LINT_STACK_SIZE)
         .thread_name(|index| format!("tasklint-lint-{index}"))
         .build()?;
     let _quiet = QuietPanics::install();
-    Ok(pool.install(|| {
-        files
-            .par_iter()
-            .map(|file| catch_panic(|| lint::lint_path(&file.path, &file.display, &settings.lint)))
-            .collect()
-    }))
+    Ok(pool.install(|| lint::lint_project(files, &settings.lint)))
 }
 
 /// Writes the findings to stdout. A closed pipe (`tasklint check | head`) is not an error.
@@ -162,76 +148,9 @@ fn describe_file_error(error: &FileError) -> String {
     }
 }
 
-thread_local! {
-    /// Where the last panic on this thread happened, recorded by [`QuietPanics`]' hook.
-    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-type PanicHook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
-
-/// While alive, panics print nothing (they are reported as one line by [`catch_panic`]'s
-/// caller) and only record their location; the previous hook is restored on drop.
-struct QuietPanics {
-    previous: Option<PanicHook>,
-}
-
-impl QuietPanics {
-    fn install() -> Self {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(|info| {
-            let location = info
-                .location()
-                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-            PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
-        }));
-        QuietPanics {
-            previous: Some(previous),
-        }
-    }
-}
-
-impl Drop for QuietPanics {
-    fn drop(&mut self) {
-        // `set_hook` may not be called while panicking; the quiet hook then stays.
-        if let Some(previous) = self.previous.take() {
-            if !std::thread::panicking() {
-                panic::set_hook(previous);
-            }
-        }
-    }
-}
-
-/// Runs `f`, turning a panic into its message (with its location when known).
-fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    PANIC_LOCATION.with(|cell| cell.borrow_mut().take());
-    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = if let Some(text) = payload.downcast_ref::<&str>() {
-            (*text).to_owned()
-        } else if let Some(text) = payload.downcast_ref::<String>() {
-            text.clone()
-        } else {
-            "panic with a non-text payload".to_owned()
-        };
-        match PANIC_LOCATION.with(|cell| cell.borrow_mut().take()) {
-            Some(location) => format!("{message} (at {location})"),
-            None => message,
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_panic_becomes_its_message_and_location() {
-        let _quiet = QuietPanics::install();
-        let caught = catch_panic(|| -> u8 { panic!("detector bug {}", 7) });
-        let message = caught.unwrap_err();
-        assert!(message.starts_with("detector bug 7 (at "), "{message}");
-        assert!(message.contains("check.rs"), "{message}");
-        assert_eq!(catch_panic(|| 3), Ok(3));
-    }
 
     #[test]
     fn read_errors_use_the_lowercase_cause() {

@@ -1,9 +1,10 @@
 //! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
-//! [`workspace`]) and the subcommands (`check`, `rules`, `explain`), and the `cargo tasklint`
-//! subcommand, which runs `check` over the packages of a cargo workspace.
+//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`), and the
+//! `cargo tasklint` subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
 mod check;
+mod config;
 mod docs;
 pub mod selector;
 pub mod settings;

@@ -1,13 +1,14 @@
 //! The second stage of argument handling: resolving what was typed ([`CheckArgs`],
 //! [`CargoArgs`]) into the settings of a run. This is the only stage that looks at the
 //! environment and the file system (the current folder, whether stdout is a terminal,
-//! `NO_COLOR`, the number of CPUs, the cargo workspace).
+//! `NO_COLOR`, the number of CPUs, the configuration file, the cargo workspace).
 
 use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::args::{CargoArgs, CheckArgs, ColorChoice, LintArgs};
+use super::config::{self, ConfigError};
 use super::selector::enabled_rules;
 use super::workspace::{canonical, normalize, relative_to, Selection, Workspace, WorkspaceError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
@@ -32,7 +33,7 @@ pub struct CheckSettings {
 
 impl CheckSettings {
     /// Resolves `tasklint check`.
-    pub fn resolve(args: CheckArgs) -> Result<Self, ExcludeError> {
+    pub fn resolve(args: CheckArgs) -> Result<Self, SettingsError> {
         let cwd = current_dir();
         Self::for_paths(args.paths, &args.exclude, args.lint, &cwd)
     }
@@ -76,17 +77,20 @@ impl CheckSettings {
         Ok((settings, warnings))
     }
 
+    /// The settings for linting `paths`; the configuration file is looked up from the first.
     fn for_paths(
         paths: Vec<PathBuf>,
         exclude: &[String],
         args: LintArgs,
         cwd: &Path,
-    ) -> Result<Self, ExcludeError> {
+    ) -> Result<Self, SettingsError> {
         let threads = match args.threads {
             Some(threads) if threads > 0 => threads,
             _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let excludes = Excludes::new(cwd, exclude)?;
+        let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
+        let external = config::external_facts(first, cwd)?;
         let color = use_color(
             args.color,
             std::io::stdout().is_terminal(),
@@ -97,6 +101,7 @@ impl CheckSettings {
             skipped_folders: Vec::new(),
             lint: lint::Settings {
                 enabled: enabled_rules(&args.select, &args.ignore),
+                external,
             },
             walk: WalkOptions {
                 ignore_files: !args.no_ignore,
@@ -112,11 +117,14 @@ impl CheckSettings {
     }
 }
 
-/// Why `cargo tasklint`'s settings could not be resolved.
+/// Why the settings of a run could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(transparent)]
     Exclude(#[from] ExcludeError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `cargo tasklint` only.
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
 }

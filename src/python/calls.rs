@@ -1,9 +1,12 @@
-//! What a call creates: a task (a task source of DESIGN §1), an aggregate future
-//! (`gather`/`shield`), or a coroutine object (a call of a coroutine function).
+//! What a call creates: a task (a task source of DESIGN §1, or a project function that returns a
+//! fresh task it does not keep), an aggregate future (`gather`/`shield`), or a coroutine object
+//! (a call of a coroutine function of this module, of another module of the project, or of
+//! asyncio).
 
 use ruff_python_ast::{self as ast, Expr};
 
-use super::checker::Checker;
+use super::index::{Returns, TaskSite};
+use super::resolve::Resolver;
 use super::semantic::{is_self, Callable};
 use super::uses::ArgPosition;
 
@@ -11,8 +14,12 @@ use super::uses::ArgPosition;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     /// A task scheduled on the event loop; `api` is how the source names it
-    /// (`asyncio.create_task`, `loop.create_task`).
-    Task { api: String },
+    /// (`asyncio.create_task`, `loop.create_task`, `spawn_logged`). `wrapper` is where a project
+    /// function that returns the task creates it.
+    Task {
+        api: String,
+        wrapper: Option<TaskSite>,
+    },
     /// A future that aggregates or wraps others (`asyncio.gather`, `asyncio.shield`).
     Aggregate { api: String },
     /// A coroutine object of the named function; `asyncio` is true for asyncio's own.
@@ -97,14 +104,15 @@ const CALLBACK_REGISTRARS: &[(&str, usize)] = &[
     ("add_writer", 1),
 ];
 
-impl Checker<'_, '_> {
+impl Resolver<'_, '_> {
     /// What `call` creates, if it is a task source or a coroutine call.
     pub fn created_by(&self, call: &ast::ExprCall) -> Option<Created> {
         if let Some(name) = self.qualified_name(&call.func) {
             if TASK_FUNCTIONS.contains(&name.as_str()) {
-                return self
-                    .schedules_work(call, &name)
-                    .then_some(Created::Task { api: short(&name) });
+                return self.schedules_work(call, &name).then(|| Created::Task {
+                    api: short(&name),
+                    wrapper: None,
+                });
             }
             if AGGREGATE_FUNCTIONS.contains(&name.as_str()) {
                 return Some(Created::Aggregate { api: short(&name) });
@@ -123,6 +131,7 @@ impl Checker<'_, '_> {
                 if method == "create_task" && self.is_loop_expr(receiver) {
                     return Some(Created::Task {
                         api: "loop.create_task".to_owned(),
+                        wrapper: None,
                     });
                 }
                 if LOOP_COROUTINE_METHODS.contains(&method) && self.is_loop_expr(receiver) {
@@ -131,21 +140,46 @@ impl Checker<'_, '_> {
                         asyncio: true,
                     });
                 }
-                self.method_call(receiver, method)
-                    .filter(|callable| *callable == Callable::Coroutine)
-                    .map(|_| Created::Coroutine {
+                if self.method_call(receiver, method) == Some(Callable::Coroutine) {
+                    return Some(Created::Coroutine {
                         name: method.to_owned(),
                         asyncio: false,
-                    })
+                    });
+                }
             }
-            Expr::Name(name) => (self.function_named(name.id.as_str())
-                == Some(Callable::Coroutine))
-            .then(|| Created::Coroutine {
-                name: name.id.as_str().to_owned(),
-                asyncio: false,
-            }),
-            _ => None,
+            Expr::Name(name)
+                if self.function_named(name.id.as_str()) == Some(Callable::Coroutine) =>
+            {
+                return Some(Created::Coroutine {
+                    name: name.id.as_str().to_owned(),
+                    asyncio: false,
+                });
+            }
+            _ => {}
         }
+        self.created_by_project(call)
+    }
+
+    /// What a call of a function known to the project index (or named in the configuration)
+    /// creates.
+    fn created_by_project(&self, call: &ast::ExprCall) -> Option<Created> {
+        let (index, module) = self.project?;
+        let reference = self.reference(&call.func)?;
+        let name = match &*call.func {
+            Expr::Attribute(attribute) => attribute.attr.as_str(),
+            Expr::Name(name) => name.id.as_str(),
+            _ => return None,
+        };
+        Some(match index.returns(module, &reference)? {
+            Returns::Coroutine => Created::Coroutine {
+                name: name.to_owned(),
+                asyncio: false,
+            },
+            Returns::Task(wrapper) => Created::Task {
+                api: name.to_owned(),
+                wrapper,
+            },
+        })
     }
 
     /// `ensure_future(x)` schedules a task only when `x` is a coroutine (a call); given a future
@@ -158,9 +192,10 @@ impl Checker<'_, '_> {
             if !matches!(self.created_by(inner), Some(Created::Task { .. } | Created::Aggregate { .. })))
     }
 
-    /// What calling `receiver.method(...)` returns, for `self`/`cls`/`super()` receivers.
+    /// What calling `receiver.method(...)` returns, for `self`/`cls`/`super()` receivers, as far
+    /// as this module knows.
     fn method_call(&self, receiver: &Expr, method: &str) -> Option<Callable> {
-        let class_name = self.enclosing_class()?;
+        let class_name = self.class.as_ref()?.name;
         if is_self(receiver) {
             return self.module.method(class_name, method);
         }

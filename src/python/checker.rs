@@ -1,14 +1,16 @@
 //! The walk that runs the Python detectors: it goes through a module keeping the stack of
-//! enclosing scopes, and hands every task-creating or coroutine call, with how its value is
-//! used, to the rules.
+//! enclosing scopes, hands every task-creating or coroutine call, with how its value is used,
+//! to the call rules, and every loop of a coroutine to the loop rule.
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use super::calls::{discarding_registrar, Created};
 use super::flow::{follow, Handle, HandleFlow};
-use super::rules::{tl001, tl002, tl003};
-use super::semantic::{self_attribute, Callable, Class, FunctionScope, Module};
+use super::index::{ModuleId, PythonIndex};
+use super::resolve::{EnclosingClass, Resolver};
+use super::rules::{tl001, tl002, tl003, tl004};
+use super::semantic::{self_attribute, FunctionScope, Module};
 use super::uses::{for_each_child_body, walk_body_exprs, walk_stmt_exprs, Use, UseSink};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
@@ -34,16 +36,25 @@ pub struct Checker<'a, 'm> {
     pub module: &'m Module<'a>,
     pub source: &'m SourceFile,
     body: &'a [Stmt],
+    /// The project index and this module's place in it (absent when the file is not part of
+    /// the index).
+    project: Option<(&'m PythonIndex, ModuleId)>,
     frames: Vec<Frame<'a>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a, 'm> Checker<'a, 'm> {
-    pub fn new(module: &'m Module<'a>, source: &'m SourceFile, body: &'a [Stmt]) -> Self {
+    pub fn new(
+        module: &'m Module<'a>,
+        source: &'m SourceFile,
+        body: &'a [Stmt],
+        index: &'m PythonIndex,
+    ) -> Self {
         Checker {
             module,
             source,
             body,
+            project: index.module_id(&source.path).map(|id| (index, id)),
             frames: Vec::new(),
             diagnostics: Vec::new(),
         }
@@ -68,6 +79,11 @@ impl<'a, 'm> Checker<'a, 'm> {
 
     fn stmt(&mut self, stmt: &'a Stmt) {
         walk_stmt_exprs(stmt, self);
+        if matches!(stmt, Stmt::While(_) | Stmt::For(_))
+            && self.current_function().is_some_and(|def| def.is_async)
+        {
+            tl004::check(self, stmt);
+        }
         match stmt {
             Stmt::FunctionDef(def) => {
                 let class = match self.frames.last() {
@@ -139,30 +155,42 @@ impl<'a, 'm> Checker<'a, 'm> {
         })
     }
 
-    fn enclosing_class_facts(&self) -> Option<&Class<'a>> {
-        self.module.classes.get(self.enclosing_class()?)
+    /// The class whose method (or a function nested in one) is being walked, with its path
+    /// from the module's top level when it has one.
+    fn enclosing_class_path(&self) -> Option<EnclosingClass<'a>> {
+        let method = self
+            .frames
+            .iter()
+            .rposition(|frame| matches!(frame, Frame::Function { class: Some(_), .. }))?;
+        let Frame::Function {
+            class: Some(class), ..
+        } = &self.frames[method]
+        else {
+            return None;
+        };
+        let outer = &self.frames[..method];
+        let path = outer
+            .iter()
+            .map(|frame| match frame {
+                Frame::Class { def } => Some(def.name.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<&str>>>()
+            .map(|classes| classes.join("."));
+        Some(EnclosingClass {
+            name: class.name.as_str(),
+            path,
+        })
     }
 
-    pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
-        self.module.qualified_name(expr, &self.scopes())
-    }
-
-    pub fn is_loop_expr(&self, expr: &Expr) -> bool {
-        self.module
-            .is_loop_expr(expr, &self.scopes(), self.enclosing_class_facts())
-    }
-
-    /// What calling the bare name `name` returns, following Python's scoping.
-    pub fn function_named(&self, name: &str) -> Option<Callable> {
-        for scope in self.scopes().iter().rev() {
-            if let Some(callable) = scope.functions.get(name) {
-                return Some(*callable);
-            }
-            if scope.locals.contains(name) {
-                return None;
-            }
+    /// What the names mean at the current point of the walk.
+    pub fn resolver(&self) -> Resolver<'_, 'a> {
+        Resolver {
+            module: self.module,
+            scopes: self.scopes(),
+            class: self.enclosing_class_path(),
+            project: self.project,
         }
-        self.module.functions.get(name).copied()
     }
 
     /// Whether `name` is a local variable of the current function.
@@ -220,7 +248,7 @@ impl<'a, 'm> Checker<'a, 'm> {
     }
 
     fn on_call(&mut self, call: &'a ast::ExprCall, use_: Use<'a>) {
-        let Some(created) = self.created_by(call) else {
+        let Some(created) = self.resolver().created_by(call) else {
             return;
         };
         match &created {

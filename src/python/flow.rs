@@ -14,6 +14,7 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+use super::semantic::constant_truth;
 use super::uses::{walk_stmt_exprs, Use, UseSink};
 
 /// What is tracked: a local variable, or an attribute of an object named by a variable
@@ -355,7 +356,7 @@ impl<'h, 'b> Flow<'h, 'b> {
                     0
                 }
             }
-            Expr::NumberLiteral(_) if is_constant_true(test) => {
+            Expr::NumberLiteral(_) if constant_truth(test) == Some(true) => {
                 if truth {
                     states
                 } else {
@@ -537,7 +538,7 @@ fn is_logger(expr: &Expr) -> bool {
 }
 
 /// Whether a use of the handle keeps the task alive (or shows that the author tracks it).
-fn keeps(use_: Use<'_>) -> bool {
+pub fn keeps(use_: Use<'_>) -> bool {
     match use_ {
         Use::Discarded | Use::Truth | Use::Inspected => false,
         Use::Receiver { method, .. } => !NON_KEEPING_METHODS.contains(&method),
@@ -620,17 +621,6 @@ fn mentions_expr(expr: &Expr, handle: Handle<'_>) -> bool {
     };
     finder.visit_expr(expr);
     finder.found
-}
-
-/// `while True:` / `while 1:`.
-fn is_constant_true(test: &Expr) -> bool {
-    match test {
-        Expr::BooleanLiteral(literal) => literal.value,
-        Expr::NumberLiteral(number) => {
-            matches!(&number.value, ast::Number::Int(i) if *i != ast::Int::ZERO)
-        }
-        _ => false,
-    }
 }
 
 /// The range of a compound statement's keyword (`while`, `for`, `async for`).

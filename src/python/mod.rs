@@ -1,15 +1,21 @@
 //! The Python front-end: the only module that imports the Python parser. It parses a module,
-//! builds its semantic model and runs the Python detectors.
+//! extracts its facts for the project index, builds its semantic model and runs the Python
+//! detectors.
+
+use std::ops::Range;
 
 use ruff_python_ast::token::TokenKind;
-use ruff_python_ast::PySourceType;
+use ruff_python_ast::{ModModule, PySourceType};
 use ruff_python_parser::{parse_unchecked_source, ParseError};
 use ruff_text_size::Ranged;
 
 mod calls;
 mod checker;
+mod effects;
 mod flow;
 pub mod index;
+mod loops;
+mod resolve;
 mod rules;
 mod semantic;
 mod uses;
@@ -19,10 +25,23 @@ use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 
-/// Parses and analyzes one Python module. A module that does not parse yields one
-/// `TL000 syntax-error` finding and nothing else.
-pub fn analyze(source: &SourceFile, index: &index::PythonIndex) -> Analysis {
-    let _ = index;
+/// A module parsed once for both passes: its comments, and its syntax tree or the `TL000`
+/// finding for its first syntax error.
+#[derive(Debug)]
+pub struct ParsedModule {
+    comments: Vec<Range<usize>>,
+    syntax: Result<ModModule, Diagnostic>,
+}
+
+impl ParsedModule {
+    /// The syntax tree, when the module parses.
+    fn module(&self) -> Option<&ModModule> {
+        self.syntax.as_ref().ok()
+    }
+}
+
+/// Parses one Python module (a stub when the path ends in `.pyi`).
+pub fn parse(source: &SourceFile) -> ParsedModule {
     let source_type = if source.path.ends_with(".pyi") {
         PySourceType::Stub
     } else {
@@ -35,17 +54,27 @@ pub fn analyze(source: &SourceFile, index: &index::PythonIndex) -> Analysis {
         .filter(|token| token.kind() == TokenKind::Comment)
         .map(|token| token.range().to_std_range())
         .collect();
-    if let Some(error) = parsed.errors().first() {
-        return Analysis {
-            diagnostics: vec![syntax_error(error)],
-            comments,
-        };
-    }
-    let body = &parsed.syntax().body;
-    let module = semantic::Module::new(body);
+    let syntax = match parsed.errors().first() {
+        Some(error) => Err(syntax_error(error)),
+        None => Ok(parsed.into_syntax()),
+    };
+    ParsedModule { comments, syntax }
+}
+
+/// Analyzes one parsed module against the project index. A module that does not parse yields
+/// one `TL000 syntax-error` finding and nothing else.
+pub fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonIndex) -> Analysis {
+    let diagnostics = match &parsed.syntax {
+        Err(syntax_error) => vec![syntax_error.clone()],
+        Ok(module) => {
+            let body = &module.body;
+            let model = semantic::Module::new(body);
+            checker::Checker::new(&model, source, body, index).run()
+        }
+    };
     Analysis {
-        diagnostics: checker::Checker::new(&module, source, body).run(),
-        comments,
+        diagnostics,
+        comments: parsed.comments.clone(),
     }
 }
 

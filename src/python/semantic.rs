@@ -135,14 +135,14 @@ impl<'a> Module<'a> {
                 let id = name.id.as_str();
                 for scope in scopes.iter().rev() {
                     if let Some(qualified) = scope.imports.get(id) {
-                        return Some(qualified.clone()).filter(|q| !q.is_empty());
+                        return Some(qualified.clone());
                     }
                     if scope.locals.contains(id) {
                         return None;
                     }
                 }
                 if let Some(qualified) = self.imports.get(id) {
-                    return Some(qualified.clone()).filter(|q| !q.is_empty());
+                    return Some(qualified.clone());
                 }
                 if self.star_imports_asyncio && ASYNCIO_STAR_NAMES.contains(&id) {
                     return Some(format!("asyncio.{id}"));
@@ -192,6 +192,14 @@ impl<'a> Module<'a> {
         self.is_loop_expr(expr, &[], class)
     }
 
+    /// The module-level import bindings: local name → dotted name (relative ones with their
+    /// leading dots).
+    pub fn imports(&self) -> impl Iterator<Item = (&'a str, &str)> + '_ {
+        self.imports
+            .iter()
+            .map(|(local, qualified)| (*local, qualified.as_str()))
+    }
+
     /// What calling method `name` on an instance of class `class_name` returns, following the
     /// bases defined in this module in order. `None` when unknown (a base defined elsewhere
     /// comes first, or nothing defines it).
@@ -228,7 +236,9 @@ struct ModuleCollector<'m, 'a> {
 /// The names an import statement binds, and the dotted name each refers to:
 /// `import asyncio as aio` → (`aio`, `asyncio`); `import asyncio.subprocess` → (`asyncio`,
 /// `asyncio`); `from asyncio import sleep` → (`sleep`, `asyncio.sleep`). A star import binds
-/// `*` to its module. Relative imports refer to nothing known.
+/// `*` to its module. A relative import keeps its leading dots, one per level (`from ..store
+/// import persist` → (`persist`, `..store.persist`), `from . import jobs` → (`jobs`, `.jobs`)),
+/// for the project index to resolve against the importing module's package.
 fn imported_names(stmt: &Stmt) -> Vec<(&str, String)> {
     match stmt {
         Stmt::Import(import) => import
@@ -246,19 +256,20 @@ fn imported_names(stmt: &Stmt) -> Vec<(&str, String)> {
             })
             .collect(),
         Stmt::ImportFrom(import) => {
+            let dots = ".".repeat(import.level as usize);
             let module_name = match &import.module {
-                Some(module) if import.level == 0 => module.as_str(),
-                _ => "",
+                Some(module) => format!("{dots}{}", module.as_str()),
+                None => dots,
             };
             import
                 .names
                 .iter()
                 .map(|alias| {
                     let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
-                    let qualified = if module_name.is_empty() {
-                        String::new()
-                    } else if local == "*" {
-                        module_name.to_owned()
+                    let qualified = if local == "*" {
+                        module_name.clone()
+                    } else if module_name.ends_with('.') {
+                        format!("{module_name}{}", alias.name.as_str())
                     } else {
                         format!("{module_name}.{}", alias.name.as_str())
                     };
@@ -368,6 +379,18 @@ pub fn dotted(expr: &Expr) -> Option<String> {
     }
 }
 
+/// The value of a constant test (`True`, `while 1:`, `False`), if it is one.
+pub fn constant_truth(test: &Expr) -> Option<bool> {
+    match test {
+        Expr::BooleanLiteral(literal) => Some(literal.value),
+        Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(int) => Some(*int != ast::Int::ZERO),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `self` or `cls`.
 pub fn is_self(expr: &Expr) -> bool {
     matches!(expr, Expr::Name(name) if matches!(name.id.as_str(), "self" | "cls"))
@@ -382,7 +405,7 @@ pub fn self_attribute(expr: &Expr) -> Option<&str> {
 }
 
 /// Whether a function body yields (an async generator is not a coroutine function).
-fn contains_yield(body: &[Stmt]) -> bool {
+pub fn contains_yield(body: &[Stmt]) -> bool {
     struct YieldFinder(bool);
     impl<'a> Visitor<'a> for YieldFinder {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {

@@ -435,6 +435,18 @@ pub const FUTURE_FUNCTIONS: &[&str] = &[
     "futures::future::select_ok",
 ];
 
+/// Functions whose future is ready at once: awaiting it never suspends.
+pub const READY_FUTURES: &[&str] = &[
+    "std::future::ready",
+    "core::future::ready",
+    "futures::future::ready",
+    "futures::future::ok",
+    "futures::future::err",
+    "futures::future::lazy",
+    "futures_lite::future::ready",
+    "smol::future::ready",
+];
+
 /// Crate names that are spelled differently in paths than the crates users depend on:
 /// `futures_util::future::join_all` is `futures::future::join_all`.
 const CRATE_ALIASES: &[(&str, &str)] = &[

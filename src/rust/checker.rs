@@ -6,20 +6,34 @@
 //! A bare `spawn(..)` that the imports do not explain (a glob of two runtimes, a glob of a
 //! project module, no import at all) is resolved through the runtime crates of the nearest
 //! `Cargo.toml`, when exactly one of them fits; a `spawn` given a closure is a thread, not a task.
+//! A call the file does not explain is looked up in the project index: a function of another
+//! module that returns a future (TL003), or a task wrapper that returns a fresh task (TL001). In
+//! async code, each `loop` and `while` is checked for a path that spins without yielding (TL004).
+//!
+//! The same walk, in [`Checker::facts`] mode, collects what the index pass needs to know about
+//! each function (see `facts`).
 
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 
 use syn::spanned::Spanned;
 
 use super::api::{self, HandleKind, KnownType, MethodResult, TaskSource};
+use super::crates::FileScope;
+use super::effects::{self, Calls, Known, Purpose};
+use super::facts;
 use super::flow::{self, is_self_field, Body, FlowResult, Followed, Site, Target};
+use super::index::{
+    is_summary_place, CallEffect, Callee, FunctionFacts, RustIndex, Target as ProjectTarget,
+};
 use super::macros::MacroBodies;
 use super::manifest;
 use super::model::{type_name, Model, Place, Resolved};
-use super::rules::{tl001, tl002, tl003, tl005};
+use super::rules::{tl001, tl002, tl003, tl004, tl005};
 use super::types::{strip, Typer};
 use super::uses::{bound_ident, pattern_idents, walk_block, walk_expr, Use, UseVisitor};
-use crate::diagnostic::Diagnostic;
+use super::yields::{self, AwaitClass, Awaits, Inline};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::source::SourceFile;
 
 /// Methods of a task handle that only look at it.
@@ -55,6 +69,8 @@ pub struct TaskSite<'a> {
     pub api: String,
     pub use_: Use<'a>,
     pub binding: Option<Binding>,
+    /// For a task wrapper of the project: where its task is spawned, on the call.
+    pub wrapper: Option<Label>,
 }
 
 /// An expression that creates a future, with what happens to it.
@@ -72,8 +88,22 @@ pub struct FutureSite<'a> {
 
 /// What an expression creates.
 enum Created {
-    Task { source: TaskSource, api: String },
-    Future { name: String },
+    Task {
+        source: TaskSource,
+        api: String,
+        /// A task from a project wrapper (or a configured function): a note on the call.
+        wrapper: Option<Label>,
+    },
+    Future {
+        name: String,
+    },
+}
+
+/// A call the project index may know.
+#[derive(Clone, Copy)]
+enum ProjectCall<'c> {
+    Path(&'c syn::Path),
+    Method(&'c syn::ExprMethodCall),
 }
 
 /// A function, closure or async block whose body is being walked.
@@ -93,28 +123,62 @@ struct FunctionFrame<'m, 'a> {
     bodies: Vec<BodyFrame<'a>>,
 }
 
+/// What the project index knows, and where the file is in its crate.
+#[derive(Clone, Copy)]
+pub struct Project<'m> {
+    pub index: &'m RustIndex,
+    pub scope: &'m FileScope,
+}
+
+/// What a walk is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Run the rules.
+    Lint,
+    /// Collect the facts of each function for the index.
+    Index,
+}
+
 /// Walks one file and collects the Rust rules' findings.
 pub struct Checker<'m, 'a> {
     source: &'m SourceFile,
     model: &'m Model<'a>,
     macros: &'a MacroBodies,
+    project: Project<'m>,
+    mode: Mode,
     place: Place,
     functions: Vec<FunctionFrame<'m, 'a>>,
     /// The dependencies of the file's package, read on first need.
     dependencies: Option<Option<manifest::Dependencies>>,
     diagnostics: Vec<Diagnostic>,
+    /// The facts of the functions walked, in index mode.
+    facts: Vec<FunctionFacts>,
+    /// Effects of calls recorded for the function being collected, in index mode.
+    call_effects: RefCell<Vec<CallEffect>>,
+    /// Whether what calls read is recorded (while reading the values a function returns).
+    recording_reads: Cell<bool>,
 }
 
 impl<'m, 'a> Checker<'m, 'a> {
-    pub fn new(source: &'m SourceFile, model: &'m Model<'a>, macros: &'a MacroBodies) -> Self {
+    pub fn new(
+        source: &'m SourceFile,
+        model: &'m Model<'a>,
+        macros: &'a MacroBodies,
+        project: Project<'m>,
+    ) -> Self {
         Checker {
             source,
             model,
             macros,
+            project,
+            mode: Mode::Lint,
             place: Place::default(),
             functions: Vec::new(),
             dependencies: None,
             diagnostics: Vec::new(),
+            facts: Vec::new(),
+            call_effects: RefCell::new(Vec::new()),
+            recording_reads: Cell::new(false),
         }
     }
 
@@ -126,14 +190,119 @@ impl<'m, 'a> Checker<'m, 'a> {
         self.diagnostics
     }
 
-    fn function(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
+    /// The index facts of the functions and methods of a file (not those nested in bodies).
+    pub fn facts(mut self, file: &'a syn::File) -> Vec<FunctionFacts> {
+        self.mode = Mode::Index;
+        for item in &file.items {
+            self.item(item);
+        }
+        self.facts
+    }
+
+    fn function(
+        &mut self,
+        sig: &'a syn::Signature,
+        attrs: &'a [syn::Attribute],
+        block: &'a syn::Block,
+    ) {
         let typer = Typer::new(self.model, self.place.clone(), parameters(sig), block);
         self.functions.push(FunctionFrame {
             typer,
             bodies: vec![BodyFrame::Function { block, sig }],
         });
-        walk_block(self, block, Use::Returned);
+        match self.mode {
+            Mode::Lint => walk_block(self, block, Use::Returned),
+            Mode::Index => {
+                let facts = facts::collect(self, sig, attrs, block);
+                self.facts.push(facts);
+            }
+        }
         self.functions.pop();
+    }
+
+    /// The 1-based line of a byte offset of the file.
+    pub fn line(&self, offset: usize) -> usize {
+        self.source.position(offset).line
+    }
+
+    pub fn macros(&self) -> &'a MacroBodies {
+        self.macros
+    }
+
+    /// The type of the `impl` (or trait) being walked.
+    pub fn self_type(&self) -> Option<&str> {
+        self.place.self_type.as_deref()
+    }
+
+    /// The module being walked, from the crate root.
+    pub fn module_path(&self) -> Vec<String> {
+        let mut path = self.project.scope.module.clone();
+        path.extend(self.model.module_path(self.place.module));
+        path
+    }
+
+    /// The call of a project function a path may name (not a local closure).
+    pub fn callee_of_path(&self, path: &syn::Path) -> Option<Callee> {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if let [name] = segments.as_slice() {
+            if self.typer().is_some_and(|typer| typer.is_local(name)) {
+                return None;
+            }
+        }
+        Some(Callee::Path {
+            module: self.module_path(),
+            self_type: self.place.self_type.clone(),
+            segments,
+        })
+    }
+
+    /// The method of a type of the project a method call may call (its receiver's type known).
+    pub fn callee_of_method(&self, call: &syn::ExprMethodCall) -> Option<Callee> {
+        match self.typer()?.type_of_expr(&call.receiver)? {
+            KnownType::Local(owner) => Some(Callee::Method {
+                owner,
+                name: call.method.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The call of a project function an awaited expression may be.
+    pub fn await_callee(&self, base: &syn::Expr) -> Option<Callee> {
+        match base {
+            syn::Expr::Paren(inner) => self.await_callee(&inner.expr),
+            syn::Expr::Group(inner) => self.await_callee(&inner.expr),
+            syn::Expr::Call(call) => match &*call.func {
+                syn::Expr::Path(func) if func.qself.is_none() => self.callee_of_path(&func.path),
+                _ => None,
+            },
+            syn::Expr::MethodCall(call) => self.callee_of_method(call),
+            _ => None,
+        }
+    }
+
+    /// The handle a call spawns directly (a runtime's spawn, not a tuple of handles).
+    pub fn spawned_handle(&mut self, expr: &'a syn::Expr) -> Option<HandleKind> {
+        match self.created_by(expr)? {
+            Created::Task { source, .. } if source.tuple_index.is_none() => Some(source.kind),
+            _ => None,
+        }
+    }
+
+    /// The call effects recorded since the last call, each once.
+    pub fn take_call_effects(&self) -> Vec<CallEffect> {
+        let mut effects = self.call_effects.take();
+        let mut seen = std::collections::HashSet::new();
+        effects.retain(|effect| seen.insert(effect.clone()));
+        effects
+    }
+
+    /// Runs `read` while recording what calls read.
+    pub fn recording_reads<T>(&self, read: impl FnOnce() -> T) -> T {
+        self.recording_reads.set(true);
+        let value = read();
+        self.recording_reads.set(false);
+        value
     }
 
     fn with_self_type(&mut self, self_type: Option<String>, walk: impl FnOnce(&mut Self)) {
@@ -205,17 +374,18 @@ impl<'m, 'a> Checker<'m, 'a> {
             }
         }
         match self.model.resolve(&self.place, path) {
-            Resolved::External(path) => created_by_path(&path),
-            Resolved::Function(facts) => facts.returns_future.then(|| Created::Future {
+            Resolved::External(known) => {
+                created_by_path(&known).or_else(|| self.created_by_project(ProjectCall::Path(path)))
+            }
+            Resolved::Function(facts) if facts.returns_future => Some(Created::Future {
                 name: single.unwrap_or_else(|| path_text(path)),
             }),
-            Resolved::Associated { ty, name } => self
-                .model
-                .method(&ty, &name)
-                .filter(|facts| facts.returns_future)
-                .map(|_| Created::Future {
+            Resolved::Associated { ty, name } => match self.model.method(&ty, &name) {
+                Some(facts) if facts.returns_future => Some(Created::Future {
                     name: format!("{ty}::{name}"),
                 }),
+                _ => self.created_by_project(ProjectCall::Path(path)),
+            },
             Resolved::Bare {
                 name,
                 candidates,
@@ -223,10 +393,106 @@ impl<'m, 'a> Checker<'m, 'a> {
             } => {
                 let passes_closure =
                     first_arg.is_some_and(|arg| matches!(strip(arg), syn::Expr::Closure(_)));
-                let path = self.choose_bare(&name, candidates, open, passes_closure)?;
-                created_by_path(&path)
+                match self.choose_bare(&name, candidates, open, passes_closure) {
+                    Some(known) => created_by_path(&known),
+                    None => self.created_by_project(ProjectCall::Path(path)),
+                }
             }
-            Resolved::Unknown => None,
+            Resolved::Function(_) | Resolved::Unknown => {
+                self.created_by_project(ProjectCall::Path(path))
+            }
+        }
+    }
+
+    /// What a call creates according to the project index: a future of a project function, a
+    /// task from a wrapper, or from a configured external function. `method` is the method call
+    /// when the call is one.
+    fn created_by_project(&mut self, call: ProjectCall<'_>) -> Option<Created> {
+        let (callee, name, note_range, method) = match call {
+            ProjectCall::Method(call) => {
+                let callee = self.callee_of_method(call)?;
+                let Callee::Method { owner, name } = &callee else {
+                    return None;
+                };
+                let name = format!("{owner}::{name}");
+                (callee, name, call.method.span().byte_range(), true)
+            }
+            ProjectCall::Path(path) => {
+                let callee = self.callee_of_path(path)?;
+                (callee, path_text(path), path.span().byte_range(), false)
+            }
+        };
+        match self
+            .project
+            .index
+            .target(&self.project.scope.krate, &callee)
+        {
+            ProjectTarget::Project(merged) => {
+                if method && !merged.has_receiver() {
+                    return None;
+                }
+                if let Some(wrapper) = merged.unkept_task() {
+                    let short = name.rsplit("::").next().unwrap_or(&name).to_owned();
+                    return Some(Created::Task {
+                        source: TaskSource {
+                            kind: wrapper.kind,
+                            tuple_index: None,
+                        },
+                        api: name,
+                        wrapper: Some(Label {
+                            range: note_range,
+                            message: format!(
+                                "`{short}` spawns the task at {} and returns it without keeping it",
+                                wrapper.location
+                            ),
+                        }),
+                    });
+                }
+                merged.returns_future().then_some(Created::Future { name })
+            }
+            ProjectTarget::External(external) => {
+                if self.project.index.is_external_task(&external) {
+                    let kind = self.external_task_kind();
+                    return Some(Created::Task {
+                        source: TaskSource {
+                            kind,
+                            tuple_index: None,
+                        },
+                        api: name,
+                        wrapper: Some(Label {
+                            range: note_range,
+                            message: format!(
+                                "`{external}` returns a task (configured in `tasklint.toml`)"
+                            ),
+                        }),
+                    });
+                }
+                self.project
+                    .index
+                    .is_external_coroutine(&external)
+                    .then_some(Created::Future { name })
+            }
+            ProjectTarget::Unknown => None,
+        }
+    }
+
+    /// The handle a configured external task function returns: a cancelling one in a package
+    /// that uses only smol-style runtimes, else a detaching one.
+    fn external_task_kind(&mut self) -> HandleKind {
+        let cancelling = [
+            "smol",
+            "async_executor",
+            "async_task",
+            "async_global_executor",
+        ];
+        match self.dependencies() {
+            Some(dependencies)
+                if !dependencies.contains("tokio")
+                    && cancelling.iter().any(|name| dependencies.contains(*name)) =>
+            {
+                HandleKind::AsyncTask
+            }
+            _ => HandleKind::TokioJoinHandle,
         }
     }
 
@@ -280,7 +546,7 @@ impl<'m, 'a> Checker<'m, 'a> {
             .clone()
     }
 
-    fn created_by_method(&self, call: &'a syn::ExprMethodCall) -> Option<Created> {
+    fn created_by_method(&mut self, call: &'a syn::ExprMethodCall) -> Option<Created> {
         let method = call.method.to_string();
         if let Some((_, source)) = api::SPAWN_METHODS_ANY_RECEIVER
             .iter()
@@ -289,14 +555,20 @@ impl<'m, 'a> Checker<'m, 'a> {
             return Some(Created::Task {
                 source: *source,
                 api: method,
+                wrapper: None,
             });
         }
         let receiver = self.typer()?.type_of_expr(&call.receiver)?;
         if let KnownType::Local(ty) = &receiver {
-            let facts = self.model.method(ty, &method)?;
-            return (facts.returns_future && facts.has_receiver).then(|| Created::Future {
-                name: format!("{ty}::{method}"),
-            });
+            return match self.model.method(ty, &method) {
+                Some(facts) if facts.returns_future => {
+                    facts.has_receiver.then(|| Created::Future {
+                        name: format!("{ty}::{method}"),
+                    })
+                }
+                // A method of another file, or a task wrapper.
+                _ => self.created_by_project(ProjectCall::Method(call)),
+            };
         }
         match api::method_result(&receiver, &method)? {
             MethodResult::Task(kind) => Some(Created::Task {
@@ -305,6 +577,7 @@ impl<'m, 'a> Checker<'m, 'a> {
                     tuple_index: None,
                 },
                 api: format!("{}::{method}", type_label(&receiver)),
+                wrapper: None,
             }),
             MethodResult::Future => Some(Created::Future {
                 name: format!("{}::{method}", type_label(&receiver)),
@@ -329,6 +602,7 @@ impl<'m, 'a> Checker<'m, 'a> {
                 tuple_index: None,
             },
             api: "JoinSet".to_owned(),
+            wrapper: None,
         })
     }
 
@@ -392,7 +666,14 @@ impl<'m, 'a> Checker<'m, 'a> {
         whole.start..head_end.max(whole.start)
     }
 
-    fn on_task(&mut self, expr: &'a syn::Expr, source: TaskSource, api: String, use_: Use<'a>) {
+    fn on_task(
+        &mut self,
+        expr: &'a syn::Expr,
+        source: TaskSource,
+        api: String,
+        wrapper: Option<Label>,
+        use_: Use<'a>,
+    ) {
         let use_ = match source.tuple_index {
             None => use_,
             Some(index) => match tuple_element(use_, index) {
@@ -410,6 +691,7 @@ impl<'m, 'a> Checker<'m, 'a> {
             api,
             use_,
             binding: self.follow(use_, looking),
+            wrapper,
         };
         let diagnostic = tl002::check(&site)
             .or_else(|| tl001::check(&site))
@@ -438,6 +720,140 @@ impl<'m, 'a> Checker<'m, 'a> {
     }
 }
 
+impl Checker<'_, '_> {
+    /// How the file's runtime lets other tasks run: by the runtimes its code names, else by
+    /// its package's dependencies; tokio's when unknown.
+    fn runtime_yield(&mut self) -> &'static str {
+        const YIELDS: &[(&str, &str)] = &[
+            ("tokio", "tokio::task::yield_now().await"),
+            ("smol", "smol::future::yield_now().await"),
+            ("async_std", "async_std::task::yield_now().await"),
+            ("futures_lite", "futures_lite::future::yield_now().await"),
+        ];
+        let text = &self.source.text;
+        let named: Vec<&str> = YIELDS
+            .iter()
+            .filter(|(name, _)| text.contains(&format!("{name}::")))
+            .map(|(_, call)| *call)
+            .collect();
+        if let [only] = named.as_slice() {
+            return only;
+        }
+        if named.is_empty() {
+            if let Some(dependencies) = self.dependencies() {
+                let used: Vec<&str> = YIELDS
+                    .iter()
+                    .filter(|(name, _)| dependencies.contains(*name))
+                    .map(|(_, call)| *call)
+                    .collect();
+                if let [only] = used.as_slice() {
+                    return only;
+                }
+            }
+        }
+        YIELDS[0].1
+    }
+}
+
+impl Calls for Checker<'_, '_> {
+    fn method_call(
+        &self,
+        call: &syn::ExprMethodCall,
+        receiver: Option<&effects::Place>,
+        purpose: Purpose,
+    ) -> Known {
+        let Some(callee) = self.callee_of_method(call) else {
+            return Known::Unknown;
+        };
+        match self.mode {
+            Mode::Lint => match self
+                .project
+                .index
+                .target(&self.project.scope.krate, &callee)
+            {
+                ProjectTarget::Project(merged) if merged.has_receiver() => {
+                    Known::Summary(merged.summary())
+                }
+                _ => Known::Unknown,
+            },
+            Mode::Index => {
+                let Some(receiver) = receiver.filter(|place| is_summary_place(place)) else {
+                    return Known::Unknown;
+                };
+                if purpose == Purpose::Read && !self.recording_reads.get() {
+                    return Known::Unknown;
+                }
+                let reading = effects::is_reading_method(&call.method.to_string());
+                let fallback = match purpose {
+                    Purpose::Change if reading => Vec::new(),
+                    Purpose::Change | Purpose::Read => vec![receiver.clone()],
+                };
+                self.call_effects.borrow_mut().push(CallEffect {
+                    callee,
+                    receiver: Some(receiver.clone()),
+                    purpose,
+                    fallback,
+                });
+                Known::Deferred
+            }
+        }
+    }
+
+    fn function_call(&self, call: &syn::ExprCall, _purpose: Purpose) -> Known {
+        // The index does not follow free functions into the functions they call.
+        if self.mode == Mode::Index {
+            return Known::Unknown;
+        }
+        let syn::Expr::Path(func) = &*call.func else {
+            return Known::Unknown;
+        };
+        let Some(callee) = self.callee_of_path(&func.path) else {
+            return Known::Unknown;
+        };
+        match self
+            .project
+            .index
+            .target(&self.project.scope.krate, &callee)
+        {
+            ProjectTarget::Project(merged) => Known::Summary(merged.summary()),
+            _ => Known::Unknown,
+        }
+    }
+}
+
+impl Awaits for Checker<'_, '_> {
+    fn classify(&self, base: &syn::Expr) -> AwaitClass {
+        let Some(callee) = self.await_callee(base) else {
+            return AwaitClass::Suspends;
+        };
+        let name = match &callee {
+            Callee::Method { name, .. } => name.clone(),
+            Callee::Path { segments, .. } => segments.last().cloned().unwrap_or_default(),
+        };
+        match self
+            .project
+            .index
+            .target(&self.project.scope.krate, &callee)
+        {
+            ProjectTarget::Project(merged) if merged.never_suspends() => match merged.first() {
+                Some(function) => AwaitClass::Inline(Inline::Defined {
+                    name,
+                    location: function.location.clone(),
+                }),
+                None => AwaitClass::Suspends,
+            },
+            ProjectTarget::External(path) if self.project.index.never_suspends_external(&path) => {
+                if self.project.index.is_configured_never_suspending(&path) {
+                    AwaitClass::Inline(Inline::Configured { name: path })
+                } else {
+                    AwaitClass::Inline(Inline::Ready { name })
+                }
+            }
+            _ => AwaitClass::Suspends,
+        }
+    }
+}
+
 impl<'m, 'a> UseVisitor<'a> for Checker<'m, 'a> {
     fn macros(&self) -> &'a MacroBodies {
         self.macros
@@ -448,9 +864,20 @@ impl<'m, 'a> UseVisitor<'a> for Checker<'m, 'a> {
             .created_by(expr)
             .or_else(|| self.annotated_join_set(expr, use_));
         match created {
-            Some(Created::Task { source, api }) => self.on_task(expr, source, api, use_),
+            Some(Created::Task {
+                source,
+                api,
+                wrapper,
+            }) => self.on_task(expr, source, api, wrapper, use_),
             Some(Created::Future { name }) => self.on_future(expr, name, use_),
             None => {}
+        }
+        if matches!(expr, syn::Expr::Loop(_) | syn::Expr::While(_)) && self.in_async() {
+            if let Some(spin) = yields::spin(&*self, self.macros, &self.source.text, expr) {
+                let runtime_yield = self.runtime_yield();
+                self.diagnostics
+                    .push(tl004::check(self.source, expr, &spin, runtime_yield));
+            }
         }
         match expr {
             syn::Expr::Closure(closure) => self.in_body(BodyFrame::Closure(closure), |this| {
@@ -465,11 +892,13 @@ impl<'m, 'a> UseVisitor<'a> for Checker<'m, 'a> {
 
     fn item(&mut self, item: &'a syn::Item) {
         match item {
-            syn::Item::Fn(function) => self.function(&function.sig, &function.block),
+            syn::Item::Fn(function) => {
+                self.function(&function.sig, &function.attrs, &function.block)
+            }
             syn::Item::Impl(block) => self.with_self_type(type_name(&block.self_ty), |this| {
                 for item in &block.items {
                     if let syn::ImplItem::Fn(method) = item {
-                        this.function(&method.sig, &method.block);
+                        this.function(&method.sig, &method.attrs, &method.block);
                     }
                 }
             }),
@@ -478,7 +907,7 @@ impl<'m, 'a> UseVisitor<'a> for Checker<'m, 'a> {
                     for item in &definition.items {
                         if let syn::TraitItem::Fn(method) = item {
                             if let Some(block) = &method.default {
-                                this.function(&method.sig, block);
+                                this.function(&method.sig, &method.attrs, block);
                             }
                         }
                     }
@@ -537,6 +966,7 @@ fn created_by_path(path: &str) -> Option<Created> {
         return Some(Created::Task {
             source: *source,
             api: short_api(path),
+            wrapper: None,
         });
     }
     if let Some((ty, function)) = path.rsplit_once("::") {
@@ -548,6 +978,7 @@ fn created_by_path(path: &str) -> Option<Created> {
                     tuple_index: None,
                 },
                 api: "JoinSet::new".to_owned(),
+                wrapper: None,
             });
         }
     }

@@ -1,6 +1,7 @@
-//! The crates a Rust file's package depends on, read from the nearest `Cargo.toml` above the
-//! file, so that a bare `spawn` that no import explains can be resolved to the one runtime the
-//! package uses. Results are cached per folder for the whole run (files are linted in parallel).
+//! The nearest `Cargo.toml` above a Rust file: the crates its package depends on, so that a bare
+//! `spawn` that no import explains can be resolved to the one runtime the package uses, and the
+//! package's folder and library name, which give the file its crate (see `crates`). Results are
+//! cached per folder for the whole run (files are linted in parallel).
 //!
 //! Limits: every kind of dependency counts (normal, dev, build, per target, and the
 //! `[workspace.dependencies]` of a workspace root); a renamed dependency counts under its
@@ -14,8 +15,19 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Crate names as code spells them (`async_std`, not `async-std`).
 pub type Dependencies = Arc<BTreeSet<String>>;
 
-/// Folder → the dependencies of the nearest manifest at or above it (`None`: no manifest).
-type Cache = HashMap<PathBuf, Option<Dependencies>>;
+/// What the nearest manifest says.
+#[derive(Debug)]
+pub struct Manifest {
+    /// The folder of the `Cargo.toml`.
+    pub dir: PathBuf,
+    pub dependencies: Dependencies,
+    /// The name of the package's library as code spells it (`[lib] name`, or the package name
+    /// with `-` as `_`); `None` for a manifest without `[package]`.
+    pub lib_name: Option<String>,
+}
+
+/// Folder → the nearest manifest at or above it (`None`: no manifest).
+type Cache = HashMap<PathBuf, Option<Arc<Manifest>>>;
 
 fn cache() -> &'static Mutex<Cache> {
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
@@ -25,15 +37,23 @@ fn cache() -> &'static Mutex<Cache> {
 /// The dependencies of the package of the file at `path` (relative to the current folder, or
 /// absolute), if a `Cargo.toml` is found above it.
 pub fn dependencies_of(path: &str) -> Option<Dependencies> {
-    let path = Path::new(path);
-    let absolute = match std::env::current_dir() {
-        Ok(cwd) => cwd.join(path),
-        Err(_) => path.to_path_buf(),
-    };
-    dependencies_in(absolute.parent()?)
+    manifest_of(path).map(|manifest| manifest.dependencies.clone())
 }
 
-fn dependencies_in(folder: &Path) -> Option<Dependencies> {
+/// The nearest manifest above the file at `path` (relative to the current folder, or absolute).
+pub fn manifest_of(path: &str) -> Option<Arc<Manifest>> {
+    manifest_in(absolute(Path::new(path)).parent()?)
+}
+
+/// `path` joined to the current folder, if it is relative.
+pub fn absolute(path: &Path) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(path),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+fn manifest_in(folder: &Path) -> Option<Arc<Manifest>> {
     if let Some(known) = lock().get(folder) {
         return known.clone();
     }
@@ -42,9 +62,15 @@ fn dependencies_in(folder: &Path) -> Option<Dependencies> {
         std::fs::read_to_string(&manifest)
             .ok()
             .and_then(|text| parse(&text))
-            .map(Arc::new)
+            .map(|(dependencies, lib_name)| {
+                Arc::new(Manifest {
+                    dir: folder.to_path_buf(),
+                    dependencies: Arc::new(dependencies),
+                    lib_name,
+                })
+            })
     } else {
-        folder.parent().and_then(dependencies_in)
+        folder.parent().and_then(manifest_in)
     };
     lock().insert(folder.to_path_buf(), found.clone());
     found
@@ -57,9 +83,10 @@ fn lock() -> std::sync::MutexGuard<'static, Cache> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The dependency names of a manifest, or `None` if it does not parse.
-fn parse(text: &str) -> Option<BTreeSet<String>> {
+/// The dependency names and the library name of a manifest, or `None` if it does not parse.
+fn parse(text: &str) -> Option<(BTreeSet<String>, Option<String>)> {
     let table: toml::Table = text.parse().ok()?;
+    let lib_name = library_name(&table);
     let mut names = BTreeSet::new();
     collect(&table, &mut names);
     if let Some(toml::Value::Table(targets)) = table.get("target") {
@@ -72,7 +99,20 @@ fn parse(text: &str) -> Option<BTreeSet<String>> {
     if let Some(toml::Value::Table(workspace)) = table.get("workspace") {
         collect(workspace, &mut names);
     }
-    Some(names)
+    Some((names, lib_name))
+}
+
+/// `[lib] name`, else the package's name, as code spells it.
+fn library_name(table: &toml::Table) -> Option<String> {
+    let name_in = |key: &str| match table.get(key) {
+        Some(toml::Value::Table(section)) => match section.get("name") {
+            Some(toml::Value::String(name)) => Some(name.replace('-', "_")),
+            _ => None,
+        },
+        _ => None,
+    };
+    let package = name_in("package")?;
+    Some(name_in("lib").unwrap_or(package))
 }
 
 /// The dependency tables of `table` (`[dependencies]`, `[dev-dependencies]`, ...).
@@ -100,10 +140,10 @@ mod tests {
 
     #[test]
     fn every_kind_of_dependency_counts() {
-        let names = parse(
+        let (names, lib_name) = parse(
             r#"
             [package]
-            name = "app"
+            name = "my-app"
             [dependencies]
             tokio = { version = "1", features = ["full"] }
             rt = { package = "async-std", version = "1" }
@@ -116,6 +156,12 @@ mod tests {
         .expect("parses");
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         assert_eq!(names, ["async_std", "glommio", "smol", "tokio"]);
+        assert_eq!(lib_name.as_deref(), Some("my_app"));
+        let (_, lib_name) =
+            parse("[package]\nname = \"a\"\n[lib]\nname = \"core_lib\"\n").expect("parses");
+        assert_eq!(lib_name.as_deref(), Some("core_lib"));
+        let (_, lib_name) = parse("[workspace]\nmembers = []\n").expect("parses");
+        assert_eq!(lib_name, None);
     }
 
     #[test]

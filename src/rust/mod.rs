@@ -9,6 +9,9 @@
 mod api;
 mod checker;
 mod comments;
+mod crates;
+mod effects;
+mod facts;
 mod flow;
 pub mod index;
 mod macros;
@@ -17,15 +20,16 @@ mod model;
 mod rules;
 mod types;
 mod uses;
+mod yields;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 
-/// Parses and analyzes one Rust file.
+/// Parses and analyzes one Rust file, with what the index pass learned about the project. A
+/// file the index pass did not see is analyzed with an index of its own.
 pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
-    let _ = index;
     let _spans = ForgetSpans;
     let comments = comments::comments(&source.text);
     let file = match syn::parse_file(&source.text) {
@@ -39,7 +43,19 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
     };
     let macros = macros::MacroBodies::parse(&file);
     let model = model::Model::new(&file);
-    let diagnostics = checker::Checker::new(source, &model, &macros).run(&file);
+    let alone;
+    let index = if index.contains(&source.path) {
+        index
+    } else {
+        alone = index.alone(index::facts_of(source, &file, &model));
+        &alone
+    };
+    let scope = crates::scope_of(&source.path);
+    let project = checker::Project {
+        index,
+        scope: &scope,
+    };
+    let diagnostics = checker::Checker::new(source, &model, &macros, project).run(&file);
     Analysis {
         diagnostics,
         comments,

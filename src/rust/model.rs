@@ -5,7 +5,8 @@
 //!
 //! Limits: one file at a time. A `use` inside a function body counts for its whole module,
 //! `crate::` is the root of the file (right for `lib.rs` and `main.rs`), and a module or glob
-//! that lives in another file is unknown.
+//! that lives in another file is unknown here: the project index resolves those (its tables are
+//! built from [`Model::modules`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,13 +28,26 @@ pub struct FnFacts {
 /// One module of the file: the file itself (index 0) or an inline `mod`.
 #[derive(Debug, Default)]
 struct Module {
+    /// The name of an inline `mod` (empty for the file).
+    name: String,
     parent: Option<usize>,
     children: HashMap<String, usize>,
+    /// Modules declared here whose items are in another file (`mod conn;`).
+    declared: Vec<String>,
     /// Local name → the path it imports (`use smol::spawn as go;` gives `go` → `smol::spawn`).
     imports: HashMap<String, Vec<String>>,
     /// The paths of glob imports (`use tokio::task::*;`).
     globs: Vec<Vec<String>>,
     functions: HashMap<String, FnFacts>,
+}
+
+/// One module of the file as the project index sees it.
+pub struct ModuleView<'m> {
+    /// From the file's own module.
+    pub path: Vec<String>,
+    pub imports: &'m HashMap<String, Vec<String>>,
+    pub globs: &'m [Vec<String>],
+    pub declared: &'m [String],
 }
 
 /// Where a path is written: the module and, inside an `impl` or a `trait`, its type.
@@ -82,6 +96,8 @@ pub struct Model<'a> {
     statics: HashMap<String, &'a syn::Type>,
     /// Names of the types and traits defined in the file.
     local_types: HashSet<String>,
+    /// The same, with the module that defines each.
+    type_modules: Vec<(usize, String)>,
 }
 
 impl<'a> Model<'a> {
@@ -103,6 +119,44 @@ impl<'a> Model<'a> {
         self.modules.get(parent)?.children.get(name).copied()
     }
 
+    /// The path of a module of the file from the file's own module (`["tests"]` for an inline
+    /// `mod tests`).
+    pub fn module_path(&self, module: usize) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut current = Some(module);
+        while let Some(index) = current {
+            let Some(scope) = self.modules.get(index) else {
+                break;
+            };
+            if index != 0 {
+                path.push(scope.name.clone());
+            }
+            current = scope.parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The types and traits of the file, with the path of their module from the file's.
+    pub fn types(&self) -> impl Iterator<Item = (Vec<String>, &str)> {
+        self.type_modules
+            .iter()
+            .map(|(module, name)| (self.module_path(*module), name.as_str()))
+    }
+
+    /// Every module of the file with its imports, for the project index.
+    pub fn modules(&self) -> impl Iterator<Item = ModuleView<'_>> {
+        self.modules
+            .iter()
+            .enumerate()
+            .map(|(index, scope)| ModuleView {
+                path: self.module_path(index),
+                imports: &scope.imports,
+                globs: &scope.globs,
+                declared: &scope.declared,
+            })
+    }
+
     /// A method or associated function of a type or trait of the file.
     pub fn method(&self, ty: &str, name: &str) -> Option<FnFacts> {
         self.methods.get(ty)?.get(name).copied()
@@ -118,6 +172,30 @@ impl<'a> Model<'a> {
 
     pub fn is_local_type(&self, name: &str) -> bool {
         self.local_types.contains(name)
+    }
+
+    /// Whether a path written at `place` names an item of the project, in this file or another
+    /// (`crate::net::Conn`, a module declared here, a name imported from one): its type's
+    /// methods are the project index's to know.
+    pub fn is_project_path(&self, place: &Place, segments: &[String]) -> bool {
+        let Some(first) = segments.first() else {
+            return false;
+        };
+        let Some(scope) = self.modules.get(place.module) else {
+            return false;
+        };
+        let local_module = |name: &str| {
+            matches!(name, "crate" | "self" | "super")
+                || scope.children.contains_key(name)
+                || scope.declared.iter().any(|declared| declared == name)
+        };
+        local_module(first)
+            || (segments.len() == 1 && self.local_types.contains(first))
+            || scope
+                .imports
+                .get(first)
+                .and_then(|target| target.first())
+                .is_some_and(|root| local_module(root))
     }
 
     /// Resolves a path written at `place`. A path that starts with `crate`, `self` or `super`
@@ -296,7 +374,11 @@ fn is_table_crate(name: &str) -> bool {
 /// Facts about a function, from its signature and attributes. An `async fn` under a runtime's
 /// `#[tokio::main]`, `#[tokio::test]` (any attribute named `main` or `test`) is turned into a
 /// plain function by the attribute.
-fn fn_facts(sig: &syn::Signature, attrs: &[syn::Attribute], self_type: Option<&str>) -> FnFacts {
+pub fn fn_facts(
+    sig: &syn::Signature,
+    attrs: &[syn::Attribute],
+    self_type: Option<&str>,
+) -> FnFacts {
     let output = match &sig.output {
         syn::ReturnType::Default => None,
         syn::ReturnType::Type(_, ty) => Some(&**ty),
@@ -410,6 +492,11 @@ impl Builder<'_> {
         &mut self.model.modules[self.module]
     }
 
+    fn define_type(&mut self, name: String) {
+        self.model.type_modules.push((self.module, name.clone()));
+        self.model.local_types.insert(name);
+    }
+
     fn add_use(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
         match tree {
             syn::UseTree::Path(path) => {
@@ -469,15 +556,17 @@ impl Builder<'_> {
 
 impl<'a> Visit<'a> for Builder<'a> {
     fn visit_item_mod(&mut self, item: &'a syn::ItemMod) {
+        let name = item.ident.to_string();
         let Some((_, items)) = &item.content else {
+            self.scope().declared.push(name);
             return;
         };
         let index = self.model.modules.len();
         self.model.modules.push(Module {
+            name: name.clone(),
             parent: Some(self.module),
             ..Module::default()
         });
-        let name = item.ident.to_string();
         self.scope().children.insert(name, index);
         let outer = std::mem::replace(&mut self.module, index);
         for item in items {
@@ -515,7 +604,7 @@ impl<'a> Visit<'a> for Builder<'a> {
 
     fn visit_item_trait(&mut self, item: &'a syn::ItemTrait) {
         let name = item.ident.to_string();
-        self.model.local_types.insert(name.clone());
+        self.define_type(name.clone());
         let outer = self.owner.replace(name);
         syn::visit::visit_item_trait(self, item);
         self.owner = outer;
@@ -533,7 +622,7 @@ impl<'a> Visit<'a> for Builder<'a> {
 
     fn visit_item_struct(&mut self, item: &'a syn::ItemStruct) {
         let name = item.ident.to_string();
-        self.model.local_types.insert(name.clone());
+        self.define_type(name.clone());
         let fields = self.model.fields.entry(name).or_default();
         for (index, field) in item.fields.iter().enumerate() {
             let key = field
@@ -545,15 +634,15 @@ impl<'a> Visit<'a> for Builder<'a> {
     }
 
     fn visit_item_enum(&mut self, item: &'a syn::ItemEnum) {
-        self.model.local_types.insert(item.ident.to_string());
+        self.define_type(item.ident.to_string());
     }
 
     fn visit_item_union(&mut self, item: &'a syn::ItemUnion) {
-        self.model.local_types.insert(item.ident.to_string());
+        self.define_type(item.ident.to_string());
     }
 
     fn visit_item_type(&mut self, item: &'a syn::ItemType) {
-        self.model.local_types.insert(item.ident.to_string());
+        self.define_type(item.ident.to_string());
     }
 
     fn visit_item_static(&mut self, item: &'a syn::ItemStatic) {

@@ -1,8 +1,12 @@
 //! End-to-end snippets through [`analyze`]: for each rule a few flagged and silent sites, the
-//! resolution of renames, globs and the nearest `Cargo.toml`, severities and labels.
+//! resolution of renames, globs and the nearest `Cargo.toml`, severities and labels; and small
+//! crates of several files analyzed with their project index, as the two-pass pipeline does.
+
+use std::rc::Rc;
 
 use super::{analyze, index};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::external::ExternalFacts;
 use crate::source::SourceFile;
 
 fn diagnostics(path: &str, source: &str) -> (SourceFile, Vec<Diagnostic>) {
@@ -113,7 +117,7 @@ async fn a(wait: bool) {
 #[test]
 fn tl001_a_handle_known_to_be_finished_is_not_at_risk() {
     let source = "
-async fn work() {}
+async fn work() { tokio::task::yield_now().await }
 async fn a() {
     let task = smol::spawn(work());
     while !task.is_finished() {
@@ -402,4 +406,408 @@ fn no_input_panics() {
     ] {
         let _ = findings(source);
     }
+}
+
+/// Analyzes every file of a crate (path, text) with the index of all of them, as the pipeline
+/// does; the findings are `(path, 1-based line, code)`.
+fn project_findings(files: &[(&str, &str)]) -> Vec<(String, usize, &'static str)> {
+    project_diagnostics(files, &ExternalFacts::default())
+        .into_iter()
+        .map(|(file, d)| {
+            (
+                file.path.clone(),
+                file.position(d.range.start).line,
+                d.rule.code(),
+            )
+        })
+        .collect()
+}
+
+fn project_diagnostics(
+    files: &[(&str, &str)],
+    external: &ExternalFacts,
+) -> Vec<(Rc<SourceFile>, Diagnostic)> {
+    let sources: Vec<Rc<SourceFile>> = files
+        .iter()
+        .map(|(path, text)| Rc::new(SourceFile::new(*path, *text)))
+        .collect();
+    let facts = sources
+        .iter()
+        .map(|source| index::extract(source))
+        .collect();
+    let index = index::RustIndex::build(facts, external);
+    sources
+        .iter()
+        .flat_map(|source| {
+            analyze(source, &index)
+                .diagnostics
+                .into_iter()
+                .map(|d| (Rc::clone(source), d))
+        })
+        .collect()
+}
+
+fn at(path: &str, line: usize, code: &'static str) -> (String, usize, &'static str) {
+    (path.to_owned(), line, code)
+}
+
+const SHOP_LIB: &str =
+    "pub mod net;\npub mod util;\npub mod jobs;\npub use util::flush as flush_all;\n";
+const SHOP_NET: &str = "pub mod conn;\npub use self::conn::Connection;\n";
+const SHOP_CONN: &str = "
+pub struct Connection { closed: std::sync::atomic::AtomicBool }
+impl Connection {
+    pub fn is_closed(&self) -> bool { self.closed.load(std::sync::atomic::Ordering::Acquire) }
+    pub async fn touch(&self) {}
+    pub async fn send(&self, data: &[u8]) -> std::io::Result<()> { crate::util::write(data).await }
+}
+pub async fn connect(addr: &str) -> Connection { todo!() }
+";
+const SHOP_UTIL: &str = "
+pub async fn flush() {}
+pub async fn write(data: &[u8]) -> std::io::Result<()> { tokio::io::stdout().write_all(data).await }
+pub fn spawn_logged<F: std::future::Future<Output = ()> + Send + 'static>(f: F) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(f)
+}
+pub fn spawn_local<F: std::future::Future<Output = ()> + 'static>(f: F) -> smol::Task<()> {
+    let task = smol::spawn(f);
+    task
+}
+";
+
+#[test]
+fn tl003_futures_of_other_modules_never_awaited() {
+    let jobs = "
+use crate::net::{conn, Connection};
+use crate::util::{self, flush};
+async fn run(c: &Connection) {
+    flush();
+    util::flush();
+    crate::flush_all();
+    let _ = conn::connect(\"db\");
+    c.touch();
+    super::net::conn::connect(\"db\").await;
+    c.send(b\"x\").await.ok();
+    let pending = util::write(b\"x\");
+    pending.await.ok();
+}
+";
+    let found = project_findings(&[
+        ("src/lib.rs", SHOP_LIB),
+        ("src/net/mod.rs", SHOP_NET),
+        ("src/net/conn.rs", SHOP_CONN),
+        ("src/util.rs", SHOP_UTIL),
+        ("src/jobs.rs", jobs),
+    ]);
+    let expected: Vec<_> = [5, 6, 7, 8, 9]
+        .into_iter()
+        .map(|line| at("src/jobs.rs", line, "TL003"))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn tl003_a_test_crate_reaches_the_library_by_name() {
+    let test = "use tasklint::util::flush;\n#[tokio::test]\nasync fn flushes() { flush(); }\n";
+    let found = project_findings(&[
+        ("src/lib.rs", SHOP_LIB),
+        ("src/util.rs", SHOP_UTIL),
+        ("tests/flush.rs", test),
+    ]);
+    assert_eq!(found, [at("tests/flush.rs", 3, "TL003")]);
+}
+
+#[test]
+fn tl001_tasks_of_project_wrappers_dropped_by_the_caller() {
+    let jobs = "
+use crate::util::{spawn_local, spawn_logged as go};
+async fn work() {}
+pub fn start() {
+    go(work());
+    let _ = crate::util::spawn_logged(work());
+    spawn_local(work());
+    let kept = go(work());
+    let detached = spawn_local(work()).detach();
+    drop(kept);
+}
+pub async fn joined() { go(work()).await.ok(); }
+";
+    let files = [
+        ("src/lib.rs", SHOP_LIB),
+        ("src/util.rs", SHOP_UTIL),
+        ("src/jobs.rs", jobs),
+    ];
+    let found = project_diagnostics(&files, &ExternalFacts::default());
+    let summary: Vec<(usize, &str, Severity)> = found
+        .iter()
+        .map(|(file, d)| (file.position(d.range.start).line, d.rule.code(), d.severity))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (5, "TL001", Severity::Warning),
+            (6, "TL001", Severity::Warning),
+            (7, "TL001", Severity::Error)
+        ]
+    );
+    let (_, first) = &found[0];
+    assert!(first.message.contains("detached"), "{}", first.message);
+    assert_eq!(
+        first.notes[0].message,
+        "`go` spawns the task at src/util.rs:5 and returns it without keeping it"
+    );
+    let (file, third) = &found[2];
+    assert_eq!(&file.text[third.notes[0].range.clone()], "spawn_local");
+    assert!(third.notes[0].message.contains("src/util.rs:8"));
+}
+
+#[test]
+fn tl001_a_configured_task_function_is_a_wrapper() {
+    let source = "async fn work() {}\nfn f() { framework::spawn_named(\"w\", work()); }\n";
+    let external = ExternalFacts {
+        task_functions: vec!["framework::spawn_named".into()],
+        ..ExternalFacts::default()
+    };
+    let found = project_diagnostics(&[("src/lib.rs", source)], &external);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1.rule.code(), "TL001");
+    assert!(found[0].1.notes[0].message.contains("configured"));
+}
+
+#[test]
+fn tl004_polling_loops_on_state_only_another_task_changes() {
+    let source = "
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+static STOP: AtomicBool = AtomicBool::new(false);
+struct Pool { ready: AtomicBool, open: AtomicUsize, size: usize, checks: AtomicUsize }
+impl Pool {
+    async fn log(&self) { println!(\"{}\", self.open.load(Ordering::Relaxed)); }
+    async fn check(&self) -> bool {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        self.open.load(Ordering::Acquire) >= self.size
+    }
+    async fn wait(&self) {
+        while !self.ready.load(Ordering::Acquire) {
+            self.log().await;
+        }
+    }
+    async fn wait_checked(&self) {
+        loop {
+            if self.check().await { break; }
+            self.log().await;
+        }
+    }
+    async fn wait_yielding(&self) {
+        while !self.ready.load(Ordering::Acquire) {
+            self.log().await;
+            tokio::task::yield_now().await;
+        }
+    }
+}
+async fn heartbeat(pool: &Pool) {
+    while !STOP.load(Ordering::Relaxed) {
+        pool.log().await;
+    }
+}
+fn spawned(pool: std::sync::Arc<Pool>) {
+    tokio::spawn(async move {
+        loop { pool.log().await; }
+    });
+}
+";
+    assert_eq!(
+        findings(source),
+        [
+            (12, "TL004"),
+            (17, "TL004"),
+            (30, "TL004"),
+            (35, "TL005"),
+            (36, "TL004")
+        ]
+    );
+    let (file, found) = diagnostics("src/pool.rs", source);
+    let first = &found[0];
+    assert_eq!(first.severity, Severity::Warning);
+    assert_eq!(&file.text[first.range.clone()], "while");
+    assert_eq!(
+        first.notes[0].message,
+        "`self.log().await` runs `log` inline: it never suspends (defined at src/pool.rs:6)"
+    );
+    assert!(first
+        .help
+        .as_deref()
+        .is_some_and(|help| help.contains("tokio::task::yield_now().await")));
+}
+
+#[test]
+fn tl004_idle_branches_that_come_back_without_awaiting() {
+    let source = "
+use std::collections::VecDeque;
+struct Dispatcher { queue: VecDeque<u8>, paused: bool, out: smol::net::TcpStream }
+impl Dispatcher {
+    async fn next(&mut self) -> Option<u8> { self.queue.pop_front() }
+    async fn run(&mut self) -> std::io::Result<()> {
+        loop {
+            let Some(job) = self.next().await else { continue; };
+            self.out.write_all(&[job]).await?;
+        }
+    }
+    async fn run_paused(&mut self) -> std::io::Result<()> {
+        loop {
+            if self.paused { continue; }
+            match self.queue.pop_front() {
+                Some(job) => self.out.write_all(&[job]).await?,
+                None => smol::future::yield_now().await,
+            }
+        }
+    }
+    async fn drain(&mut self) -> std::io::Result<()> {
+        while let Some(job) = self.next().await {
+            if job == 0 { continue; }
+            self.out.write_all(&[job]).await?;
+        }
+        Ok(())
+    }
+}
+";
+    assert_eq!(findings(source), [(7, "TL004"), (13, "TL004")]);
+    let (file, found) = diagnostics("a.rs", source);
+    let note = |d: &Diagnostic| {
+        d.notes
+            .iter()
+            .map(|n| (file.text[n.range.clone()].to_owned(), n.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let run = note(&found[0]);
+    assert_eq!(run[0].0, "self.next().await");
+    assert_eq!(run[1].0, "continue");
+    assert!(found[1]
+        .help
+        .as_deref()
+        .is_some_and(|help| help.contains("smol::future::yield_now().await")));
+}
+
+#[test]
+fn tl004_bounded_loops_and_plain_computations_are_silent() {
+    let source = "
+async fn step(i: usize) -> usize { i + 1 }
+async fn a(items: Vec<u8>) {
+    for item in items { step(item as usize).await; }
+}
+async fn b(mut n: usize) {
+    while n > 0 { step(n).await; n -= 1; }
+}
+async fn c(mut queue: Vec<u8>) {
+    while let Some(item) = queue.pop() { step(item as usize).await; }
+}
+async fn d() -> usize {
+    let mut state = 0;
+    loop {
+        if state == 10 { return state; }
+        state = step(state).await;
+    }
+}
+async fn e(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while i < bytes.len() { i += 1; }
+    i
+}
+async fn f(rx: &mut tokio::sync::mpsc::Receiver<u8>) {
+    while let Some(item) = rx.recv().await { step(item as usize).await; }
+}
+async fn g(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(std::sync::atomic::Ordering::Acquire) {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(5)) => {}
+        }
+    }
+}
+fn h() {
+    loop { std::thread::yield_now(); }
+}
+async fn i(tx: &mut Writer, rx: &mut Reader, len: usize) {
+    let (mut read, mut write) = (0, 0);
+    while read < len || write < len {
+        if write < len { write += tx.write().await; }
+        if read < len { read += rx.read().await; }
+    }
+}
+async fn j(servers: Vec<String>) {
+    loop {
+        let cleared = async {
+            for server in &servers { connect(server).await?; }
+            Ok::<(), std::io::Error>(())
+        }
+        .await;
+        match cleared {
+            Ok(()) => break,
+            Err(err) => eprintln!(\"{err}\"),
+        }
+    }
+}
+";
+    assert_eq!(findings(source), []);
+}
+
+#[test]
+fn tl004_an_inline_async_fn_of_another_module() {
+    let cache = "
+pub struct Cache { ready: bool, hits: u64 }
+impl Cache {
+    pub async fn refresh(&mut self) { self.hits += 1; self.note().await; }
+    async fn note(&self) {}
+    pub async fn reload(&mut self) { tokio::fs::read(\"x\").await.ok(); }
+    pub fn is_ready(&self) -> bool { self.ready }
+}
+";
+    let main = "
+mod cache;
+use cache::Cache;
+async fn wait(cache: &mut Cache) {
+    while !cache.is_ready() {
+        cache.refresh().await;
+    }
+}
+async fn wait_reloading(cache: &mut Cache) {
+    while !cache.is_ready() {
+        cache.reload().await;
+    }
+}
+";
+    let files = [("src/main.rs", main), ("src/cache.rs", cache)];
+    assert_eq!(project_findings(&files), [at("src/main.rs", 5, "TL004")]);
+    let found = project_diagnostics(&files, &ExternalFacts::default());
+    assert_eq!(
+        found[0].1.notes[0].message,
+        "`cache.refresh().await` runs `refresh` inline: it never suspends (defined at src/cache.rs:4)"
+    );
+}
+
+#[test]
+fn tl004_configured_and_ready_futures_run_inline() {
+    let source = "
+async fn a(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(std::sync::atomic::Ordering::Acquire) {
+        std::future::ready(()).await;
+    }
+}
+async fn b(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(std::sync::atomic::Ordering::Acquire) {
+        framework::noop().await;
+    }
+}
+";
+    let external = ExternalFacts {
+        never_suspend: vec!["framework::noop".into()],
+        ..ExternalFacts::default()
+    };
+    let found = project_diagnostics(&[("src/lib.rs", source)], &external);
+    let lines: Vec<usize> = found
+        .iter()
+        .map(|(file, d)| file.position(d.range.start).line)
+        .collect();
+    assert_eq!(lines, [3, 8]);
+    assert!(found[1].1.notes[0]
+        .message
+        .contains("configured as never suspending"));
 }

@@ -3,6 +3,9 @@
 //! annotation, a parameter, a field of `self` or of a local of a known struct, a `static`; and
 //! the type of an expression built from those.
 //!
+//! A type of the project defined in another file (`crate::net::Connection`, or a name imported
+//! from a module of the crate) is known by its name, for the project index to find its methods.
+//!
 //! Limits: flow-insensitive. Every binding of a name in a function counts, and a name bound to
 //! two different known types is forgotten. Generic parameters, trait objects and values returned
 //! by functions of other files are unknown.
@@ -164,10 +167,21 @@ impl<'m, 'a> Typer<'m, 'a> {
                 if path.path.segments.len() == 1 && self.model.is_local_type(&name) {
                     return Some(KnownType::Local(name));
                 }
-                match self.resolve(&path.path) {
+                let known = match self.resolve(&path.path) {
                     Resolved::External(path) => known_type(&path),
                     _ => None,
-                }
+                };
+                known.or_else(|| {
+                    let segments: Vec<String> = path
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    self.model
+                        .is_project_path(&self.place, &segments)
+                        .then_some(KnownType::Local(name))
+                })
             }
             _ => None,
         }
@@ -243,7 +257,7 @@ impl<'m, 'a> Typer<'m, 'a> {
                 }
                 let (ty, function) = path.rsplit_once("::")?;
                 if CONSTRUCTOR_NAMES.contains(&function) {
-                    return known_type(ty);
+                    return known_type(ty).or_else(|| self.project_type(&segments));
                 }
                 None
             }
@@ -254,6 +268,17 @@ impl<'m, 'a> Typer<'m, 'a> {
                 .map(|_| KnownType::Local(ty)),
             _ => None,
         }
+    }
+}
+
+impl Typer<'_, '_> {
+    /// The project type whose associated function `segments` names (`conn::Connection::new`).
+    fn project_type(&self, segments: &[String]) -> Option<KnownType> {
+        let (_, ty) = segments.split_last()?;
+        let name = ty.last()?;
+        self.model
+            .is_project_path(&self.place, ty)
+            .then(|| KnownType::Local(name.clone()))
     }
 }
 

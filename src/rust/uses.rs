@@ -6,7 +6,8 @@
 //!
 //! Values flow through `?`, `&`, parentheses, `Some(..)`/`Ok(..)`/`Err(..)`/`Box::new(..)`/
 //! `Box::pin(..)`, `.unwrap()`/`.expect(..)`/`.fallible()`, and the tails of blocks, `if` and
-//! `match` arms: the use of the whole is the use of the value inside.
+//! `match` arms: the use of the whole is the use of the value inside. A block under `#[cfg]`
+//! without a semicolon counts as a tail (another configuration removes what follows it).
 
 use super::macros::{ArgRole, MacroBodies};
 
@@ -93,7 +94,7 @@ pub fn walk_stmt<'a>(v: &mut impl UseVisitor<'a>, stmt: &'a syn::Stmt, last: boo
         syn::Stmt::Local(local) => v.local(local),
         syn::Stmt::Item(item) => v.item(item),
         syn::Stmt::Expr(expr, semi) => {
-            let use_ = if last && semi.is_none() {
+            let use_ = if (last || is_cfg_block(expr)) && semi.is_none() {
                 tail
             } else {
                 Use::Discarded
@@ -109,6 +110,13 @@ pub fn walk_stmt<'a>(v: &mut impl UseVisitor<'a>, stmt: &'a syn::Stmt, last: boo
             v.mac(&mac.mac, use_);
         }
     }
+}
+
+/// A block under `#[cfg(..)]` without a semicolon: under its configuration it may be the tail
+/// of its block (`#[cfg(unix)] { a } #[cfg(not(unix))] { b }`).
+fn is_cfg_block(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Block(block)
+        if block.attrs.iter().any(|attr| attr.path().is_ident("cfg")))
 }
 
 /// `let pat = init else { .. };`: the initializer, used as the pattern says, then the `else`.

@@ -3,6 +3,7 @@
 pub mod tl001;
 pub mod tl002;
 pub mod tl003;
+pub mod tl004;
 
 use ruff_python_ast as ast;
 use ruff_text_size::Ranged;

@@ -8,6 +8,12 @@
 //! (`call_soon`, `add_signal_handler`...) discards the result; tasks passed to print or logging.
 //! Discarded `gather(...)`/`shield(...)` futures are flagged only as statements or `_ = ...`.
 //!
+//! A call of a project function that returns a fresh task without keeping it (a task wrapper
+//! found by the index, such as `def spawn(coro): return asyncio.create_task(coro)`) is a task
+//! source too, with a secondary label at the wrapper's `create_task` (or, when the wrapper is in
+//! another file, its location in the label on the call). A wrapper that keeps the task (in a set
+//! with a discard callback, a list, an attribute) makes its callers safe.
+//!
 //! Limits: handles are followed within one function; a handle copied to another variable counts
 //! as kept.
 
@@ -130,6 +136,26 @@ pub fn check(
     )
     .with_help(help);
     diagnostic.notes = notes;
+    if let Created::Task {
+        api,
+        wrapper: Some(site),
+    } = created
+    {
+        diagnostic = if site.path == checker.source.path {
+            diagnostic.with_note(
+                site.range.clone(),
+                format!("`{api}` creates the task here and does not keep it"),
+            )
+        } else {
+            diagnostic.with_note(
+                call.func.range().to_std_range(),
+                format!(
+                    "`{api}` returns a new task (created at {}:{}) and does not keep it",
+                    site.path, site.line
+                ),
+            )
+        };
+    }
     checker.report(diagnostic);
 }
 

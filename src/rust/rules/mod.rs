@@ -1,10 +1,11 @@
 //! The Rust detectors, one file per rule. Each takes a site found by the checker and returns its
 //! finding, if the site is one; the checker asks TL002, then TL001, then TL005, so a site is
-//! reported once.
+//! reported once. TL004 reports the loops the checker found spinning.
 
 pub mod tl001;
 pub mod tl002;
 pub mod tl003;
+pub mod tl004;
 pub mod tl005;
 
 use super::api::{DropSemantics, HandleKind};

@@ -7,6 +7,11 @@
 //! A handle that detaches on drop (tokio's, async-std's, monoio's `JoinHandle`) is a warning when
 //! the author bound it to a name and then never joined, aborted, stored or passed it on.
 //!
+//! A task from a project *wrapper* (a function of the run that spawns a task and returns it
+//! without keeping it, found by the project index) is a TL001 when the call's result is
+//! discarded, whatever the handle does on drop (the wrapper hands it over to be kept), with the
+//! severity of its handle and a note naming where the wrapper spawns it.
+//!
 //! Not flagged: `let _guard = ex.spawn(..)` followed by more code (the scoped-task idiom), a
 //! detached handle discarded at once (TL005, off by default), a handle lost at the next loop
 //! iteration (TL002), and a handle dropped by an early `return`, `?`, `break` or `continue`.
@@ -23,7 +28,8 @@ use crate::rule::Rule;
 const BORROWING_METHODS: &[&str] = &["is_finished", "id", "metadata", "len", "is_empty"];
 
 pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
-    let cancels = site.kind.drop_semantics() == DropSemantics::Cancels;
+    // A wrapper's task is meant to be kept, even a detaching one.
+    let cancels = site.kind.drop_semantics() == DropSemantics::Cancels || site.wrapper.is_some();
     let handle = format!("the `{}` from `{}`", site.kind.row().type_name, site.api);
     let (label, notes) = match site.use_ {
         Use::Discarded if cancels => (
@@ -56,7 +62,7 @@ pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
     )
     .with_help(keep_help(site.kind, name));
     diagnostic.severity = site.kind.severity();
-    diagnostic.notes = notes;
+    diagnostic.notes = site.wrapper.iter().cloned().chain(notes).collect();
     Some(diagnostic)
 }
 

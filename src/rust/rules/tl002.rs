@@ -73,9 +73,9 @@ pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
         site.range.clone(),
         message,
         label,
-    )
-    .with_note(keyword, note)
-    .with_help(help);
+    );
+    diagnostic.notes.extend(site.wrapper.iter().cloned());
+    let mut diagnostic = diagnostic.with_note(keyword, note).with_help(help);
     diagnostic.severity = site.kind.severity();
     Some(diagnostic)
 }

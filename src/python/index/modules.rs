@@ -1,0 +1,201 @@
+//! Module names from file paths, and relative imports.
+//!
+//! A file's module is its path below its *source root*, the nearest folder above it that is not
+//! a package (has no `__init__.py` among the files of the run), with the extension dropped and
+//! `__init__` naming the package itself: with `src/shop/__init__.py` in the run,
+//! `src/shop/store.py` is `shop.store` (an `src/` layout), and `tests/test_store.py` (no
+//! `tests/__init__.py`) is `test_store`. Only the files of the run count, so linting a file on
+//! its own gives it a name of its own.
+
+use std::collections::HashSet;
+use std::path::{Component, Path};
+
+/// Where a file sits in the module tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleName {
+    /// The dotted module name (`shop.store`; `shop` for `shop/__init__.py`).
+    pub name: String,
+    /// The file is a package's `__init__.py`.
+    pub is_package: bool,
+}
+
+impl ModuleName {
+    /// The package relative imports start from: the module itself for a package, its parent
+    /// otherwise (empty for a top-level module).
+    pub fn package(&self) -> &str {
+        if self.is_package {
+            &self.name
+        } else {
+            self.name
+                .rsplit_once('.')
+                .map_or("", |(package, _)| package)
+        }
+    }
+}
+
+/// The module name of each of `paths` (Python files, as reported), in order; `None` for a path
+/// that names no module (no file stem).
+pub fn module_names(paths: &[&str]) -> Vec<Option<ModuleName>> {
+    let packages: HashSet<&Path> = paths
+        .iter()
+        .map(Path::new)
+        .filter(|path| path.file_stem().is_some_and(|stem| stem == "__init__"))
+        .filter_map(Path::parent)
+        .collect();
+    paths
+        .iter()
+        .map(|path| module_name(Path::new(path), &packages))
+        .collect()
+}
+
+fn module_name(path: &Path, packages: &HashSet<&Path>) -> Option<ModuleName> {
+    let stem = path.file_stem()?.to_str()?;
+    let is_package = stem == "__init__";
+    let mut parts: Vec<&str> = if is_package { Vec::new() } else { vec![stem] };
+    let mut folder = path.parent();
+    while let Some(current) = folder.filter(|folder| packages.contains(folder)) {
+        match current.components().next_back() {
+            Some(Component::Normal(name)) => parts.push(name.to_str()?),
+            _ => break,
+        }
+        folder = current.parent();
+    }
+    parts.reverse();
+    let name = parts.join(".");
+    (!name.is_empty()).then_some(ModuleName { name, is_package })
+}
+
+/// The absolute dotted name of `name` imported in a module of `package`: a relative name (one
+/// leading dot per level: `..store.persist`) is resolved against the package; an absolute one
+/// is returned as it is. `None` when the dots climb above the top-level package.
+pub fn absolute_name(package: &str, name: &str) -> Option<String> {
+    let rest = name.trim_start_matches('.');
+    let level = name.len() - rest.len();
+    if level == 0 {
+        return Some(name.to_owned());
+    }
+    let mut base: Vec<&str> = if package.is_empty() {
+        Vec::new()
+    } else {
+        package.split('.').collect()
+    };
+    if level - 1 > base.len() {
+        return None;
+    }
+    base.truncate(base.len() - (level - 1));
+    if !rest.is_empty() {
+        base.push(rest);
+    }
+    let absolute = base.join(".");
+    (!absolute.is_empty()).then_some(absolute)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(paths: &[&str]) -> Vec<Option<String>> {
+        module_names(paths)
+            .into_iter()
+            .map(|name| name.map(|name| name.name))
+            .collect()
+    }
+
+    #[test]
+    fn a_module_is_its_path_below_the_nearest_folder_that_is_not_a_package() {
+        let paths = [
+            "app/shop/__init__.py",
+            "app/shop/store.py",
+            "app/shop/jobs/__init__.py",
+            "app/shop/jobs/runner.py",
+            "app/main.py",
+            "app/shop/jobs/stubs.pyi",
+        ];
+        assert_eq!(
+            names(&paths),
+            [
+                Some("shop".to_owned()),
+                Some("shop.store".to_owned()),
+                Some("shop.jobs".to_owned()),
+                Some("shop.jobs.runner".to_owned()),
+                Some("main".to_owned()),
+                Some("shop.jobs.stubs".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn src_layouts_and_loose_test_folders_work() {
+        let paths = [
+            "/work/repo/src/shop/__init__.py",
+            "/work/repo/src/shop/store.py",
+            "/work/repo/tests/test_store.py",
+            "setup.py",
+        ];
+        assert_eq!(
+            names(&paths),
+            [
+                Some("shop".to_owned()),
+                Some("shop.store".to_owned()),
+                Some("test_store".to_owned()),
+                Some("setup".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_files_of_the_run_make_packages() {
+        assert_eq!(names(&["app/shop/store.py"]), [Some("store".to_owned())]);
+    }
+
+    #[test]
+    fn the_package_of_a_module_and_of_a_package() {
+        let module = ModuleName {
+            name: "shop.jobs.runner".to_owned(),
+            is_package: false,
+        };
+        let package = ModuleName {
+            name: "shop.jobs".to_owned(),
+            is_package: true,
+        };
+        let top = ModuleName {
+            name: "main".to_owned(),
+            is_package: false,
+        };
+        assert_eq!(module.package(), "shop.jobs");
+        assert_eq!(package.package(), "shop.jobs");
+        assert_eq!(top.package(), "");
+    }
+
+    #[test]
+    fn relative_imports_resolve_against_the_package() {
+        let resolve = |package, name| absolute_name(package, name);
+        assert_eq!(
+            resolve("shop.jobs", ".runner.start"),
+            Some("shop.jobs.runner.start".to_owned())
+        );
+        assert_eq!(
+            resolve("shop.jobs", ".runner"),
+            Some("shop.jobs.runner".to_owned())
+        );
+        assert_eq!(
+            resolve("shop.jobs", "..store.persist"),
+            Some("shop.store.persist".to_owned())
+        );
+        assert_eq!(
+            resolve("shop.jobs", "..persist"),
+            Some("shop.persist".to_owned())
+        );
+        assert_eq!(resolve("shop.jobs", "...x"), Some("x".to_owned()));
+        assert_eq!(resolve("shop.jobs", "....x"), None);
+        assert_eq!(
+            resolve("", ".helpers.spawn"),
+            Some("helpers.spawn".to_owned())
+        );
+        assert_eq!(resolve("", "..helpers"), None);
+        assert_eq!(
+            resolve("shop", "asyncio.sleep"),
+            Some("asyncio.sleep".to_owned())
+        );
+    }
+}
