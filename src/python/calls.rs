@@ -6,7 +6,7 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use super::index::{Returns, TaskSite};
-use super::resolve::Resolver;
+use super::resolve::{Reference, Resolver};
 use super::semantic::{is_self, Callable};
 use super::uses::ArgPosition;
 
@@ -35,6 +35,11 @@ const TASK_FUNCTIONS: &[&str] = &[
     "asyncio.run_coroutine_threadsafe",
     "asyncio.tasks.run_coroutine_threadsafe",
 ];
+
+/// Words that code creating a task from asyncio mentions: a module without any has no task
+/// source of its own (a cheap test before looking for task wrappers).
+pub const TASK_SOURCE_WORDS: &[&str] =
+    &["create_task", "ensure_future", "run_coroutine_threadsafe"];
 
 /// asyncio functions that return a future over other awaitables.
 const AGGREGATE_FUNCTIONS: &[&str] = &[
@@ -107,19 +112,20 @@ const CALLBACK_REGISTRARS: &[(&str, usize)] = &[
 impl Resolver<'_, '_> {
     /// What `call` creates, if it is a task source or a coroutine call.
     pub fn created_by(&self, call: &ast::ExprCall) -> Option<Created> {
-        if let Some(name) = self.qualified_name(&call.func) {
+        let qualified = self.qualified_name(&call.func);
+        if let Some(name) = &qualified {
             if TASK_FUNCTIONS.contains(&name.as_str()) {
-                return self.schedules_work(call, &name).then(|| Created::Task {
-                    api: short(&name),
+                return self.schedules_work(call, name).then(|| Created::Task {
+                    api: short(name),
                     wrapper: None,
                 });
             }
             if AGGREGATE_FUNCTIONS.contains(&name.as_str()) {
-                return Some(Created::Aggregate { api: short(&name) });
+                return Some(Created::Aggregate { api: short(name) });
             }
             if ASYNCIO_COROUTINES.contains(&name.as_str()) {
                 return Some(Created::Coroutine {
-                    name: short(&name),
+                    name: short(name),
                     asyncio: true,
                 });
             }
@@ -157,14 +163,31 @@ impl Resolver<'_, '_> {
             }
             _ => {}
         }
-        self.created_by_project(call)
+        self.created_by_project(call, qualified)
     }
 
     /// What a call of a function known to the project index (or named in the configuration)
-    /// creates.
-    fn created_by_project(&self, call: &ast::ExprCall) -> Option<Created> {
+    /// creates; `qualified` is the called name through the imports, if it has one.
+    fn created_by_project(
+        &self,
+        call: &ast::ExprCall,
+        qualified: Option<String>,
+    ) -> Option<Created> {
         let (index, module) = self.project?;
-        let reference = self.reference(&call.func)?;
+        let reference = match qualified {
+            Some(qualified) => Reference::Imported(qualified),
+            None => {
+                if !self.may_name_project_function(&call.func) && !index.configures_methods() {
+                    return None;
+                }
+                // A name neither imported nor defined by the module is a builtin or a local.
+                if matches!(&*call.func, Expr::Name(name) if !index.defines(module, name.id.as_str()))
+                {
+                    return None;
+                }
+                self.reference(&call.func)?
+            }
+        };
         let name = match &*call.func {
             Expr::Attribute(attribute) => attribute.attr.as_str(),
             Expr::Name(name) => name.id.as_str(),

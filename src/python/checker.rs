@@ -22,6 +22,9 @@ enum Frame<'a> {
         scope: FunctionScope<'a>,
         /// The class whose body defines this function (a method).
         class: Option<&'a ast::StmtClassDef>,
+        /// That class's dotted path from the module's top level (`Outer.Inner`), when every
+        /// frame around it is a class.
+        class_path: Option<String>,
     },
     Lambda {
         scope: FunctionScope<'a>,
@@ -94,7 +97,13 @@ impl<'a, 'm> Checker<'a, 'm> {
                     class.and_then(|class| self.module.classes.get(class.name.as_str()));
                 let scope =
                     FunctionScope::of_function(self.module, def, &self.scopes(), class_facts);
-                self.frames.push(Frame::Function { def, scope, class });
+                let class_path = class.and_then(|_| self.class_path());
+                self.frames.push(Frame::Function {
+                    def,
+                    scope,
+                    class,
+                    class_path,
+                });
                 self.block(&def.body);
                 self.frames.pop();
             }
@@ -155,31 +164,32 @@ impl<'a, 'm> Checker<'a, 'm> {
         })
     }
 
-    /// The class whose method (or a function nested in one) is being walked, with its path
-    /// from the module's top level when it has one.
-    fn enclosing_class_path(&self) -> Option<EnclosingClass<'a>> {
-        let method = self
-            .frames
-            .iter()
-            .rposition(|frame| matches!(frame, Frame::Function { class: Some(_), .. }))?;
-        let Frame::Function {
-            class: Some(class), ..
-        } = &self.frames[method]
-        else {
-            return None;
-        };
-        let outer = &self.frames[..method];
-        let path = outer
+    /// The dotted path of the class whose body is being walked, when every frame around it is
+    /// a class.
+    fn class_path(&self) -> Option<String> {
+        self.frames
             .iter()
             .map(|frame| match frame {
                 Frame::Class { def } => Some(def.name.as_str()),
                 _ => None,
             })
             .collect::<Option<Vec<&str>>>()
-            .map(|classes| classes.join("."));
-        Some(EnclosingClass {
-            name: class.name.as_str(),
-            path,
+            .map(|classes| classes.join("."))
+    }
+
+    /// The class whose method (or a function nested in one) is being walked, with its path
+    /// from the module's top level when it has one.
+    fn enclosing_class_path(&self) -> Option<EnclosingClass<'_>> {
+        self.frames.iter().rev().find_map(|frame| match frame {
+            Frame::Function {
+                class: Some(class),
+                class_path,
+                ..
+            } => Some(EnclosingClass {
+                name: class.name.as_str(),
+                path: class_path.as_deref(),
+            }),
+            _ => None,
         })
     }
 

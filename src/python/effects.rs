@@ -21,7 +21,7 @@ use ruff_text_size::Ranged;
 use super::flow::is_harmless_call;
 use super::resolve::Resolver;
 use super::semantic::{dotted, is_self, FunctionScope};
-use super::uses::{for_each_child_body, walk, walk_stmt_exprs, Use, UseSink};
+use super::uses::{walk, walk_stmt_exprs, Use, UseSink};
 
 /// Methods that only read their receiver.
 const READING_METHODS: &[&str] = &[
@@ -67,12 +67,21 @@ pub struct Effects<'r, 'a> {
     resolver: &'r Resolver<'r, 'r>,
     /// In a condition, calls only read unless they consume.
     in_condition: bool,
+    /// Record what the values assigned to locals read (not needed for what a whole function
+    /// changes).
+    value_reads: bool,
     /// The awaits, in order: the range of the `await` and the awaited expression.
     pub awaits: Vec<(Range<usize>, &'a Expr)>,
+    /// It calls something (and so may raise).
+    pub calls: bool,
     /// Chains read by an `assert`, which leaves when it fails.
     pub tested: Vec<String>,
-    /// Chains changed by the calls.
+    /// Chains changed by its own calls (`self.items.pop()`).
     pub call_changes: Vec<String>,
+    /// Chains changed by the project functions it calls.
+    pub callee_changes: Vec<String>,
+    /// Locals assigned an integer literal (`count = 0`).
+    pub counters: Vec<String>,
     /// Chains changed by stores into attributes and subscripts.
     pub stores: Vec<String>,
     /// Locals assigned a value, with the chains the value read.
@@ -88,9 +97,13 @@ impl<'r, 'a> Effects<'r, 'a> {
         Effects {
             resolver,
             in_condition,
+            value_reads: true,
             awaits: Vec::new(),
+            calls: false,
             tested: Vec::new(),
             call_changes: Vec::new(),
+            callee_changes: Vec::new(),
+            counters: Vec::new(),
             stores: Vec::new(),
             assigned: Vec::new(),
             rebound: Vec::new(),
@@ -122,21 +135,48 @@ impl<'r, 'a> Effects<'r, 'a> {
         effects
     }
 
+    /// An empty record for the statements of a whole function, each walked and then bound
+    /// ([`Effects::bind_statement`]), for [`Effects::lasting_changes`].
+    pub fn accumulating(resolver: &'r Resolver<'r, 'r>) -> Self {
+        Effects {
+            value_reads: false,
+            ..Effects::new(resolver, false)
+        }
+    }
+
+    /// The chains a value read, when they are recorded.
+    fn value_reads(&self, value: &Expr) -> Vec<String> {
+        if self.value_reads {
+            chains_read(self.resolver, value)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The stores of a statement.
-    fn bind_statement(&mut self, stmt: &Stmt) {
+    pub fn bind_statement(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Assign(assign) => {
-                let reads = chains_read(&assign.value);
+                let reads = self.value_reads(&assign.value);
                 for target in &assign.targets {
                     self.store(target, Some(&reads));
                 }
                 if let [Expr::Name(name)] = assign.targets.as_slice() {
                     self.taken_into = Some(name.id.as_str().to_owned());
+                    if matches!(
+                        &*assign.value,
+                        Expr::NumberLiteral(ast::ExprNumberLiteral {
+                            value: ast::Number::Int(_),
+                            ..
+                        })
+                    ) {
+                        self.counters.push(name.id.as_str().to_owned());
+                    }
                 }
             }
             Stmt::AnnAssign(assign) => {
                 if let Some(value) = &assign.value {
-                    let reads = chains_read(value);
+                    let reads = self.value_reads(value);
                     self.store(&assign.target, Some(&reads));
                     if let Expr::Name(name) = &*assign.target {
                         self.taken_into = Some(name.id.as_str().to_owned());
@@ -170,7 +210,7 @@ impl<'r, 'a> Effects<'r, 'a> {
                     self.rebound.push(name.as_str().to_owned());
                 }
             }
-            Stmt::Assert(assert) => self.tested.extend(chains_read(&assert.test)),
+            Stmt::Assert(assert) => self.tested.extend(chains_read(self.resolver, &assert.test)),
             Stmt::FunctionDef(function) => self.rebound.push(function.name.as_str().to_owned()),
             Stmt::ClassDef(class) => self.rebound.push(class.name.as_str().to_owned()),
             _ => {}
@@ -197,14 +237,28 @@ impl<'r, 'a> Effects<'r, 'a> {
         }
     }
 
-    /// Every chain the statement changes: stores, calls and rebound locals.
-    fn all_changes(&self) -> impl Iterator<Item = &str> {
+    /// The state a function's statements changed that outlives the call: attributes of
+    /// `self` (or `cls`) and globals, through its own stores and calls (the project functions
+    /// it calls are followed by the index).
+    pub fn lasting_changes<'s>(
+        &'s self,
+        scope: &'s FunctionScope<'_>,
+    ) -> impl Iterator<Item = &'s str> + 's {
+        let mut seen: Vec<&str> = Vec::new();
         self.call_changes
             .iter()
+            .chain(&self.callee_changes)
             .chain(&self.stores)
             .chain(&self.rebound)
             .map(String::as_str)
             .chain(self.assigned.iter().map(|(name, _)| name.as_str()))
+            .filter(move |chain| {
+                let root = chain.split('.').next().unwrap_or_default();
+                let lasting = matches!(root, "self" | "cls") || !scope.is_local(root);
+                let new = !seen.contains(chain);
+                seen.push(chain);
+                lasting && new
+            })
     }
 }
 
@@ -216,46 +270,20 @@ impl<'a> UseSink<'a> for Effects<'_, 'a> {
                     .push((await_expr.range().to_std_range(), &await_expr.value));
             }
             Expr::Named(named) => {
-                let reads = chains_read(&named.value);
+                let reads = self.value_reads(&named.value);
                 self.store(&named.target, Some(&reads));
             }
             Expr::Call(call) => {
+                self.calls = true;
                 if !self.in_condition || consumes(call) {
                     self.call_changes.extend(changed_by(self.resolver, call));
                 }
-                self.call_changes
+                self.callee_changes
                     .extend(self.resolver.changes_of_call(call));
             }
             _ => {}
         }
     }
-}
-
-/// The state a function's body changes that outlives the call: attributes of `self` (or `cls`)
-/// and globals, through its own stores and calls (the project functions it calls are followed
-/// by the index).
-pub fn lasting_changes(
-    resolver: &Resolver<'_, '_>,
-    scope: &FunctionScope<'_>,
-    body: &[Stmt],
-) -> Vec<String> {
-    let mut lasting = Vec::new();
-    for stmt in body {
-        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-            continue;
-        }
-        let effects = Effects::of_statement(resolver, stmt);
-        let outliving = effects.all_changes().filter(|chain| {
-            let root = chain.split('.').next().unwrap_or_default();
-            matches!(root, "self" | "cls") || !scope.is_local(root)
-        });
-        push_new(&mut lasting, outliving.map(str::to_owned));
-        for_each_child_body(stmt, |body| {
-            let nested = lasting_changes(resolver, scope, body);
-            push_new(&mut lasting, nested);
-        });
-    }
-    lasting
 }
 
 /// `receiver.pop()` and the like.
@@ -305,46 +333,60 @@ fn chain_of(expr: &Expr) -> Option<String> {
 }
 
 /// The chains an expression reads: names and attribute chains, the receivers of the methods it
-/// calls (`self.queue.empty()` reads `self.queue`) and the arguments of its calls. What a
-/// method of `self` returns (`self.expired()`) is a result, not a chain: nothing the loop does
-/// can assign to it.
-pub fn chains_read(expr: &Expr) -> Vec<String> {
-    let mut reads = ChainReads(Vec::new());
+/// calls (`self.queue.empty()` reads `self.queue`), the arguments of its calls, and what the
+/// project functions it calls change (`self.next_job()`, which pops from `self.jobs`, reads
+/// `self.jobs`). A method of `self` reads no more than that: nothing the loop does can assign to
+/// what it returns.
+pub fn chains_read(resolver: &Resolver<'_, '_>, expr: &Expr) -> Vec<String> {
+    let mut reads = ChainReads {
+        resolver,
+        chains: Vec::new(),
+    };
     reads.visit_expr(expr);
-    reads.0
+    reads.chains
 }
 
 /// The chains read by the calls of a body (not of nested functions).
-pub fn calls_read(body: &[Stmt]) -> Vec<String> {
-    struct CallReads(Vec<String>);
-    impl<'a> Visitor<'a> for CallReads {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                walk_stmt(self, stmt);
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Call(_) => push_new(&mut self.0, chains_read(expr)),
-                Expr::Lambda(_) => {}
-                _ => walk_expr(self, expr),
-            }
-        }
-    }
-    let mut reads = CallReads(Vec::new());
+pub fn calls_read(resolver: &Resolver<'_, '_>, body: &[Stmt]) -> Vec<String> {
+    let mut reads = ChainReads {
+        resolver,
+        chains: Vec::new(),
+    };
+    let mut calls = CallReads(&mut reads);
     for stmt in body {
-        reads.visit_stmt(stmt);
+        calls.visit_stmt(stmt);
     }
-    reads.0
+    reads.chains
 }
 
-struct ChainReads(Vec<String>);
+/// Hands the calls of statements to [`ChainReads`].
+struct CallReads<'c, 'r, 'm, 'a>(&'c mut ChainReads<'r, 'm, 'a>);
 
-impl<'a> Visitor<'a> for ChainReads {
-    fn visit_expr(&mut self, expr: &'a Expr) {
+impl<'x> Visitor<'x> for CallReads<'_, '_, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            walk_stmt(self, stmt);
+        }
+    }
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        match expr {
+            Expr::Call(_) => self.0.visit_expr(expr),
+            Expr::Lambda(_) => {}
+            _ => walk_expr(self, expr),
+        }
+    }
+}
+
+struct ChainReads<'r, 'm, 'a> {
+    resolver: &'r Resolver<'m, 'a>,
+    chains: Vec<String>,
+}
+
+impl<'x> Visitor<'x> for ChainReads<'_, '_, '_> {
+    fn visit_expr(&mut self, expr: &'x Expr) {
         match expr {
             Expr::Name(_) | Expr::Attribute(_) => match dotted(expr) {
-                Some(chain) => push_new(&mut self.0, [chain]),
+                Some(chain) => push_new(&mut self.chains, [chain]),
                 None => walk_expr(self, expr),
             },
             Expr::Call(call) => {
@@ -360,6 +402,7 @@ impl<'a> Visitor<'a> for ChainReads {
                 for keyword in &call.arguments.keywords {
                     self.visit_expr(&keyword.value);
                 }
+                push_new(&mut self.chains, self.resolver.changes_of_call(call));
             }
             Expr::Lambda(_) => {}
             _ => walk_expr(self, expr),

@@ -14,9 +14,10 @@
 //! took nothing (`if job is None: continue` spins while `next_job` finds nothing to pop).
 //!
 //! A path that changes what its conditions read may take another way next time: it is bounded.
-//! An `async for` or `async with` suspends. An exception is followed from the statements of a
-//! `try` body (after their awaits, before their stores) to its handlers; `finally` bodies are
-//! followed on the way out of the `try` only.
+//! An `async for` or `async with` suspends. An exception is followed to the handlers of a `try`
+//! from its `raise` statements, and from its calls and awaits (after the awaits, before the
+//! stores) unless something in the `try` body may suspend: then what the handlers catch comes
+//! from there. `finally` bodies are followed on the way out of the `try` only.
 
 use std::ops::Range;
 
@@ -27,7 +28,7 @@ use ruff_text_size::Ranged;
 use super::effects::{calls_read, chains_read, names_bound, push_new, Effects};
 use super::index::{Awaiting, Definition};
 use super::resolve::Resolver;
-use super::semantic::constant_truth;
+use super::semantic::{constant_truth, dotted};
 
 /// A path around a loop that awaits nothing that may suspend and cannot end by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +114,15 @@ pub fn find_spin(resolver: &Resolver<'_, '_>, stmt: &Stmt) -> Option<Spin> {
                 .into_iter()
                 .map(|(path, at)| (path, Some(at))),
         )
-        .find(|(path, _)| !path.changes_its_conditions())
+        .filter(|(path, _)| !path.changes_its_conditions())
+        // The one that says most about itself.
+        .min_by_key(|(path, continue_at)| {
+            (
+                path.inline_awaits.is_empty(),
+                continue_at.is_none(),
+                path.branch.is_none(),
+            )
+        })
         .map(|(path, continue_at)| Spin {
             inline_awaits: path.inline_awaits,
             continue_at,
@@ -151,23 +160,75 @@ struct Path {
     locals: Vec<(String, Vec<String>)>,
     inline_awaits: Vec<InlineAwait>,
     branch: Option<(Range<usize>, bool)>,
+    /// The value of the simple conditions the path took (`not_enough`, `self.ready`), until it
+    /// changes what they read.
+    known: Vec<(String, bool)>,
+    /// Locals the path set to an integer literal and did not change since.
+    counters: Vec<String>,
 }
 
 impl Path {
-    /// Whether the path changes state that one of its conditions reads: `self.buffer` and
-    /// `self.buffer.items` overlap, `self.buffer` and `self.backlog` do not.
+    /// The value of `test` on this path, when the conditions it took say.
+    fn truth_of(&self, test: &Expr) -> Option<bool> {
+        match test {
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                self.truth_of(&unary.operand).map(|truth| !truth)
+            }
+            Expr::BoolOp(bool_op) => {
+                // `and` is false as soon as one operand is, `or` true as soon as one is.
+                let decisive = bool_op.op == ast::BoolOp::Or;
+                let values: Vec<Option<bool>> = bool_op
+                    .values
+                    .iter()
+                    .map(|value| self.truth_of(value))
+                    .collect();
+                if values.contains(&Some(decisive)) {
+                    Some(decisive)
+                } else if values.iter().all(|value| *value == Some(!decisive)) {
+                    Some(!decisive)
+                } else {
+                    None
+                }
+            }
+            Expr::Name(_) | Expr::Attribute(_) => {
+                let chain = dotted(test)?;
+                self.known
+                    .iter()
+                    .find(|(known, _)| *known == chain)
+                    .map(|(_, truth)| *truth)
+            }
+            _ => None,
+        }
+    }
+
+    /// Remembers that `test` is `truth` on this path.
+    fn learn(&mut self, test: &Expr, truth: bool) {
+        match test {
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                self.learn(&unary.operand, !truth);
+            }
+            // Every operand of a true `and` is true, of a false `or` false.
+            Expr::BoolOp(bool_op) if (bool_op.op == ast::BoolOp::And) == truth => {
+                for value in &bool_op.values {
+                    self.learn(value, truth);
+                }
+            }
+            Expr::Name(_) | Expr::Attribute(_) => {
+                if let Some(chain) = dotted(test) {
+                    self.known.retain(|(known, _)| *known != chain);
+                    self.known.push((chain, truth));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the path changes state that one of its conditions reads.
     fn changes_its_conditions(&self) -> bool {
         self.guards.iter().any(|guard| {
-            self.changes.iter().any(|(change, _)| {
-                let (short, long) = if guard.len() <= change.len() {
-                    (guard, change)
-                } else {
-                    (change, guard)
-                };
-                long == short
-                    || (long.starts_with(short.as_str())
-                        && long.as_bytes().get(short.len()) == Some(&b'.'))
-            })
+            self.changes
+                .iter()
+                .any(|(change, _)| overlap(guard, change))
         })
     }
 
@@ -192,6 +253,7 @@ impl Path {
 
     fn change(&mut self, chains: impl IntoIterator<Item = String>, taker: Option<&Taker>) {
         for chain in chains {
+            self.known.retain(|(known, _)| !overlap(known, &chain));
             let change = (chain, taker.cloned());
             if !self.changes.contains(&change) {
                 self.changes.push(change);
@@ -214,10 +276,22 @@ impl Path {
     /// `name` now stands for what `reads` are; the local itself does not move forward (the
     /// items of `itertools.cycle(...)` come back).
     fn bind(&mut self, name: &str, reads: Vec<String>) {
+        self.known.retain(|(known, _)| !overlap(known, name));
         let resolved = self.resolve(reads);
         self.locals.retain(|(local, _)| local != name);
         self.locals.push((name.to_owned(), resolved));
     }
+}
+
+/// Whether two chains read or change the same state: `self.buffer` and `self.buffer.items`
+/// overlap, `self.buffer` and `self.backlog` do not.
+fn overlap(one: &str, other: &str) -> bool {
+    let (short, long) = if one.len() <= other.len() {
+        (one, other)
+    } else {
+        (other, one)
+    };
+    long == short || (long.starts_with(short) && long.as_bytes().get(short.len()) == Some(&b'.'))
 }
 
 /// The first `MAX_PATHS` distinct paths.
@@ -234,6 +308,29 @@ fn distinct(paths: Vec<Path>) -> Vec<Path> {
     kept
 }
 
+/// Where an exception may be raised in a `try` body.
+#[derive(Debug, Default)]
+struct RaisePoints {
+    /// The paths at its `raise` statements.
+    explicit: Vec<Path>,
+    /// The paths at its calls and awaits.
+    implicit: Vec<Path>,
+    /// Something in it may suspend: what its handlers catch comes from there (the I/O the `try`
+    /// is about), not from the calls before it.
+    suspends: bool,
+}
+
+impl RaisePoints {
+    /// The paths into the handlers.
+    fn into_paths(self) -> Vec<Path> {
+        let mut paths = self.explicit;
+        if !self.suspends {
+            paths.extend(self.implicit);
+        }
+        paths
+    }
+}
+
 #[derive(Debug, Default)]
 struct LoopFrame {
     continues: Vec<(Path, Range<usize>)>,
@@ -243,8 +340,8 @@ struct LoopFrame {
 struct Paths<'r, 'm, 'a> {
     resolver: &'r Resolver<'m, 'a>,
     loops: Vec<LoopFrame>,
-    /// For each enclosing `try` body, the paths at the points where an exception may be raised.
-    raises: Vec<Vec<Path>>,
+    /// For each enclosing `try` body, where an exception may be raised in it.
+    raises: Vec<RaisePoints>,
 }
 
 impl Paths<'_, '_, '_> {
@@ -282,7 +379,7 @@ impl Paths<'_, '_, '_> {
             Stmt::Raise(_) => {
                 let paths = self.simple(stmt, paths);
                 if let Some(raises) = self.raises.last_mut() {
-                    raises.extend(paths);
+                    raises.explicit.extend(paths);
                 }
                 Vec::new()
             }
@@ -319,7 +416,12 @@ impl Paths<'_, '_, '_> {
             Stmt::While(while_stmt) => {
                 let tested = self.evaluate(&while_stmt.test, paths);
                 let entered = self.loop_condition(&while_stmt.test, tested.clone(), true);
-                let skipped = self.loop_condition(&while_stmt.test, tested, false);
+                // A counter that starts at a literal is below its bound: the loop runs.
+                let skippable: Vec<Path> = tested
+                    .into_iter()
+                    .filter(|path| !counts_up_from_the_start(&while_stmt.test, path))
+                    .collect();
+                let skipped = self.loop_condition(&while_stmt.test, skippable, false);
                 let (again, breaks) = self.one_iteration(&while_stmt.body, entered);
                 let again = self.evaluate(&while_stmt.test, again);
                 let ended = self.loop_condition(&while_stmt.test, again, false);
@@ -332,7 +434,7 @@ impl Paths<'_, '_, '_> {
                 let endless = endless(self.resolver, &for_stmt.iter);
                 let evaluated = self.evaluate_iterable(&for_stmt.iter, paths);
                 let mut skipped = evaluated.clone();
-                let iterable = chains_read(&for_stmt.iter);
+                let iterable = chains_read(self.resolver, &for_stmt.iter);
                 for path in &mut skipped {
                     path.guard(iterable.clone());
                 }
@@ -363,7 +465,7 @@ impl Paths<'_, '_, '_> {
                     .iter()
                     .any(|case| awaits_or_jumps(&case.body));
                 let evaluated = self.evaluate(&match_stmt.subject, paths);
-                let subject = chains_read(&match_stmt.subject);
+                let subject = chains_read(self.resolver, &match_stmt.subject);
                 let mut rest: Vec<Path> = evaluated
                     .into_iter()
                     .map(|mut path| {
@@ -416,7 +518,7 @@ impl Paths<'_, '_, '_> {
         paths: Vec<Path>,
         endless: Option<Endless>,
     ) -> Vec<Path> {
-        let iterable = chains_read(&for_stmt.iter);
+        let iterable = chains_read(self.resolver, &for_stmt.iter);
         let targets = names_bound(&for_stmt.target);
         paths
             .into_iter()
@@ -441,13 +543,13 @@ impl Paths<'_, '_, '_> {
         let catches = !try_stmt.handlers.is_empty();
         // Whether the body raises depends on what its calls read.
         let decided_by = if catches {
-            calls_read(&try_stmt.body)
+            calls_read(self.resolver, &try_stmt.body)
         } else {
             Vec::new()
         };
-        self.raises.push(Vec::new());
+        self.raises.push(RaisePoints::default());
         let mut body_out = self.block(&try_stmt.body, paths);
-        let raised = distinct(self.raises.pop().unwrap_or_default());
+        let raised = distinct(self.raises.pop().unwrap_or_default().into_paths());
         for path in &mut body_out {
             path.guard(decided_by.clone());
         }
@@ -466,23 +568,21 @@ impl Paths<'_, '_, '_> {
         self.block(&try_stmt.finalbody, out)
     }
 
-    /// The paths on which `test` takes the value `truth`. A constant test takes one value only.
-    /// When the test `steers` the loop (its branches await or jump differently), the state it
-    /// reads joins the paths' guards, and it becomes their last branch, for the report.
+    /// The paths on which `test` takes the value `truth`: not those on which it cannot (a
+    /// constant, or a condition the path took the other way). When the test `steers` the loop
+    /// (its branches await or jump differently), the state it reads joins the paths' guards,
+    /// and it becomes their last branch, for the report.
     fn take_branch(&self, test: &Expr, paths: Vec<Path>, truth: bool, steers: bool) -> Vec<Path> {
-        if let Some(constant) = constant_truth(test) {
-            return if constant == truth { paths } else { Vec::new() };
-        }
+        let paths = possible(test, paths, truth);
         if !steers {
             return paths;
         }
-        let reads = chains_read(test);
+        let reads = chains_read(self.resolver, test);
         paths
             .into_iter()
             .map(|mut path| {
                 path.guard(reads.clone());
                 path.branch = Some((test.range().to_std_range(), truth));
-                came_back_empty(&mut path, test, truth);
                 path
             })
             .collect()
@@ -491,15 +591,11 @@ impl Paths<'_, '_, '_> {
     /// The paths on which a loop's own condition takes the value `truth`; its state joins their
     /// guards.
     fn loop_condition(&self, test: &Expr, paths: Vec<Path>, truth: bool) -> Vec<Path> {
-        if let Some(constant) = constant_truth(test) {
-            return if constant == truth { paths } else { Vec::new() };
-        }
-        let reads = chains_read(test);
-        paths
+        let reads = chains_read(self.resolver, test);
+        possible(test, paths, truth)
             .into_iter()
             .map(|mut path| {
                 path.guard(reads.clone());
-                came_back_empty(&mut path, test, truth);
                 path
             })
             .collect()
@@ -536,7 +632,12 @@ impl Paths<'_, '_, '_> {
         let mut inline_awaits = Vec::new();
         for (range, awaited) in &effects.awaits {
             match self.resolver.awaiting(awaited) {
-                Awaiting::Suspends => return Vec::new(),
+                Awaiting::Suspends => {
+                    if let Some(raises) = self.raises.last_mut() {
+                        raises.suspends = true;
+                    }
+                    return Vec::new();
+                }
                 Awaiting::Inline(definition) => inline_awaits.push(InlineAwait {
                     range: range.clone(),
                     definition,
@@ -548,15 +649,24 @@ impl Paths<'_, '_, '_> {
             path.inline_awaits.extend(inline_awaits.iter().cloned());
             path.guard(effects.tested.clone());
         }
-        if let Some(raises) = self.raises.last_mut() {
-            raises.extend(paths.iter().cloned());
+        // Exceptions worth following come from calls and awaits (and `raise`).
+        if effects.calls || !effects.awaits.is_empty() {
+            if let Some(raises) = self.raises.last_mut() {
+                raises.implicit.extend(paths.iter().cloned());
+            }
         }
         for path in &mut paths {
-            path.change(effects.call_changes.iter().cloned(), taker.as_ref());
+            path.change(effects.call_changes.iter().cloned(), None);
+            path.change(effects.callee_changes.iter().cloned(), taker.as_ref());
             path.change(effects.stores.iter().cloned(), None);
             for (name, reads) in &effects.assigned {
                 path.assign(name, reads.clone());
             }
+            path.counters.retain(|counter| {
+                !effects.assigned.iter().any(|(name, _)| name == counter)
+                    && !effects.rebound.contains(counter)
+            });
+            path.counters.extend(effects.counters.iter().cloned());
             for name in &effects.rebound {
                 path.locals.retain(|(local, _)| local != name);
                 path.change([name.clone()], None);
@@ -564,6 +674,36 @@ impl Paths<'_, '_, '_> {
         }
         paths
     }
+}
+
+/// The paths on which `test` can be `truth`, knowing it is: a call that comes back empty
+/// there took nothing.
+fn possible(test: &Expr, paths: Vec<Path>, truth: bool) -> Vec<Path> {
+    if let Some(constant) = constant_truth(test) {
+        return if constant == truth { paths } else { Vec::new() };
+    }
+    paths
+        .into_iter()
+        .filter(|path| path.truth_of(test) != Some(!truth))
+        .map(|mut path| {
+            path.learn(test, truth);
+            came_back_empty(&mut path, test, truth);
+            path
+        })
+        .collect()
+}
+
+/// Whether `test` compares a counter the path just set to a literal with a bound it has to
+/// reach (`batch_size < self.max_batch_size` after `batch_size = 0`).
+fn counts_up_from_the_start(test: &Expr, path: &Path) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let ([ast::CmpOp::Lt | ast::CmpOp::LtE], Expr::Name(counter)) = (&*compare.ops, &*compare.left)
+    else {
+        return false;
+    };
+    path.counters.iter().any(|name| name == counter.id.as_str())
 }
 
 /// On the branch where `test` is `truth`: when that says a call came back empty (`x is None`,
@@ -657,4 +797,146 @@ fn pattern_captures(pattern: &ast::Pattern) -> Vec<String> {
     let mut captures = Captures(Vec::new());
     captures.visit_pattern(pattern);
     captures.0
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{lint_bytes, Settings};
+    use crate::rule::Rule;
+
+    /// The 1-based lines of the TL004 findings of a module, with the messages of their notes.
+    fn spins(source: &str) -> Vec<(usize, Vec<String>)> {
+        let report = lint_bytes("cache.py", source.as_bytes().to_vec(), &Settings::default())
+            .expect("the snippet is UTF-8");
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == Rule::NonYieldingLoop)
+            .map(|d| {
+                let line = report.source.position(d.range.start).line;
+                (line, d.notes.iter().map(|n| n.message.clone()).collect())
+            })
+            .collect()
+    }
+
+    const CACHE: &str = "\
+import asyncio
+import itertools
+
+
+class Cache:
+    async def refresh(self):
+        self.hits = 0
+
+    async def fetch(self):
+        await asyncio.sleep(0)
+
+    async def advance(self):
+        self.ready = True
+
+";
+
+    fn lines(snippet: &str) -> Vec<usize> {
+        spins(&format!("{CACHE}{snippet}"))
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    #[test]
+    fn awaiting_only_inline_coroutines_spins_and_says_where_they_are() {
+        let found = spins(&format!(
+            "{CACHE}    async def wait_ready(self):\n        while not self.ready:\n            await self.refresh()\n"
+        ));
+        assert_eq!(
+            found,
+            [(
+                16,
+                vec!["`await self.refresh()` runs `refresh` inline: it never suspends (defined at line 6)".to_owned()]
+            )]
+        );
+    }
+
+    #[test]
+    fn an_idle_continue_spins_even_when_the_busy_branch_suspends() {
+        let found = spins(&format!(
+            "{CACHE}    async def pump(self):\n        while True:\n            if not self.items:\n                continue\n            await self.fetch()\n"
+        ));
+        assert_eq!(
+            found,
+            [(
+                16,
+                vec!["back to the loop's head without suspending".to_owned()]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_branch_that_awaits_nothing_is_labelled() {
+        let found = spins(&format!(
+            "{CACHE}    async def refresher(self):\n        while True:\n            if self.expired():\n                await self.fetch()\n"
+        ));
+        assert_eq!(
+            found,
+            [(
+                16,
+                vec![
+                    "when this is false, nothing awaited before the loop comes around suspends"
+                        .to_owned()
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn loops_that_suspend_or_end_by_themselves_are_not_flagged() {
+        let snippets = [
+            // Every way round suspends.
+            "    async def a(self):\n        while not self.ready:\n            await self.refresh()\n            await self.fetch()\n",
+            // The path changes what the condition reads, itself or inline.
+            "    async def b(self):\n        while not self.ready:\n            await self.refresh()\n            self.ready = True\n",
+            "    async def c(self):\n        while not self.ready:\n            await self.advance()\n",
+            // A local counter, a consumed collection.
+            "    async def d(self, n):\n        i = 0\n        while i < n:\n            await self.refresh()\n            i += 1\n",
+            "    async def e(self, items):\n        while items:\n            items.pop()\n            await self.refresh()\n",
+            // No await at all, `async for`, a finite `for`.
+            "    async def f(self):\n        while self.busy:\n            self.busy = self.step()\n",
+            "    async def g(self, stream):\n        async for _ in stream:\n            await self.refresh()\n",
+            "    async def h(self, rows):\n        for _ in rows:\n            await self.refresh()\n",
+            // An awaitable of unknown origin.
+            "    async def i(self, other):\n        while True:\n            await other.poll()\n",
+        ];
+        for snippet in snippets {
+            assert_eq!(lines(snippet), Vec::<usize>::new(), "{snippet}");
+        }
+    }
+
+    #[test]
+    fn endless_iterators_spin_unless_a_counter_ends_them() {
+        assert_eq!(
+            lines("    async def a(self):\n        for _ in itertools.count():\n            await self.refresh()\n"),
+            [16]
+        );
+        assert_eq!(
+            lines("    async def b(self, shards):\n        for shard in itertools.cycle(shards):\n            if not shard:\n                continue\n            await self.fetch()\n"),
+            [16]
+        );
+        assert_eq!(
+            lines("    async def c(self):\n        for i in itertools.count():\n            if i > 3:\n                break\n            await self.refresh()\n"),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    fn a_call_that_comes_back_empty_took_nothing() {
+        let next_job = "    async def next_job(self):\n        return self.jobs.pop() if self.jobs else None\n\n";
+        assert_eq!(
+            lines(&format!("{next_job}    async def run(self):\n        while True:\n            job = await self.next_job()\n            if job is None:\n                continue\n            await self.fetch()\n")),
+            [19]
+        );
+        assert_eq!(
+            lines(&format!("{next_job}    async def drain(self):\n        while True:\n            job = await self.next_job()\n            if job is None:\n                break\n            await self.refresh()\n")),
+            Vec::<usize>::new()
+        );
+    }
 }

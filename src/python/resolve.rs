@@ -5,7 +5,7 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use super::index::{Awaiting, ModuleId, PythonIndex};
-use super::semantic::{is_self, Callable, FunctionScope, Module};
+use super::semantic::{dotted, is_self, Callable, FunctionScope, Module};
 
 /// A reference to a function or class that the project index may know, as written where it is
 /// used. Resolved by [`PythonIndex`] against the module it appears in.
@@ -27,13 +27,13 @@ pub enum Reference {
 }
 
 /// The class whose method (or a function nested in one) a point of the module is in.
-#[derive(Debug, Clone)]
-pub struct EnclosingClass<'a> {
+#[derive(Debug, Clone, Copy)]
+pub struct EnclosingClass<'r> {
     /// Its name (classes of the semantic model are known by name).
-    pub name: &'a str,
+    pub name: &'r str,
     /// Its dotted path from the module's top level (`Outer.Inner`); `None` when it is defined
     /// inside a function.
-    pub path: Option<String>,
+    pub path: Option<&'r str>,
 }
 
 /// The names visible at one point of a module.
@@ -41,7 +41,7 @@ pub struct Resolver<'r, 'a> {
     pub module: &'r Module<'a>,
     /// The enclosing function and lambda scopes, outermost first.
     pub scopes: Vec<&'r FunctionScope<'a>>,
-    pub class: Option<EnclosingClass<'a>>,
+    pub class: Option<EnclosingClass<'r>>,
     /// The project index and this module's place in it; `None` in the index pass.
     pub project: Option<(&'r PythonIndex, ModuleId)>,
 }
@@ -84,34 +84,78 @@ impl<'a> Resolver<'_, 'a> {
                     return Some(Reference::Imported(qualified));
                 }
                 let id = name.id.as_str();
-                let local = self.scopes.iter().any(|scope| scope.is_local(id));
-                (!local).then(|| Reference::InModule(id.to_owned()))
+                (!self.is_local(id)).then(|| Reference::InModule(id.to_owned()))
             }
             Expr::Attribute(attribute) => {
-                let method = attribute.attr.as_str().to_owned();
-                let class = self.class.as_ref().and_then(|class| class.path.clone());
-                if is_self(&attribute.value) {
-                    if let Some(class) = class {
-                        return Some(Reference::SelfMethod { class, method });
-                    }
-                }
-                if is_super_call(&attribute.value) {
-                    if let Some(class) = class {
-                        return Some(Reference::SuperMethod { class, method });
+                let method = attribute.attr.as_str();
+                let class = self.class.and_then(|class| class.path);
+                if let Some(class) = class {
+                    if is_self(&attribute.value) || is_super_call(&attribute.value) {
+                        let (class, method) = (class.to_owned(), method.to_owned());
+                        return Some(if is_self(&attribute.value) {
+                            Reference::SelfMethod { class, method }
+                        } else {
+                            Reference::SuperMethod { class, method }
+                        });
                     }
                 }
                 if let Some(qualified) = self.qualified_name(expr) {
                     return Some(Reference::Imported(qualified));
                 }
-                match self.reference(&attribute.value) {
-                    Some(Reference::InModule(path)) => {
-                        Some(Reference::InModule(format!("{path}.{method}")))
-                    }
-                    _ => Some(Reference::AnyMethod(method)),
-                }
+                Some(match self.path_in_module(&attribute.value) {
+                    Some(path) => Reference::InModule(format!("{path}.{method}")),
+                    None => Reference::AnyMethod(method.to_owned()),
+                })
             }
             _ => None,
         }
+    }
+
+    /// Whether a called expression may name a project function (a cheap test before
+    /// [`Resolver::reference`]): a name, a method of `self`, `cls` or `super()`, or an
+    /// attribute chain that starts with an import or a name of the module; not a method of a
+    /// local or of an attribute (`writer.write()`, `self.store.persist()`).
+    pub fn may_name_project_function(&self, func: &Expr) -> bool {
+        match func {
+            Expr::Name(_) => true,
+            Expr::Attribute(attribute) => {
+                if is_self(&attribute.value) || is_super_call(&attribute.value) {
+                    return true;
+                }
+                let mut root = &*attribute.value;
+                while let Expr::Attribute(attribute) = root {
+                    root = &attribute.value;
+                }
+                matches!(root, Expr::Name(name) if !is_self(root) && !self.is_local(name.id.as_str()))
+            }
+            _ => false,
+        }
+    }
+
+    /// The dotted text of a name or attribute chain that starts with a name of the module
+    /// itself (not a local, not an import): `Cache`, `Outer.Inner`.
+    fn path_in_module(&self, expr: &Expr) -> Option<String> {
+        let root = match expr {
+            Expr::Name(name) => name.id.as_str(),
+            Expr::Attribute(_) => {
+                let mut base = expr;
+                while let Expr::Attribute(attribute) = base {
+                    base = &attribute.value;
+                }
+                let Expr::Name(name) = base else { return None };
+                name.id.as_str()
+            }
+            _ => return None,
+        };
+        if root == "self" || self.is_local(root) {
+            return None;
+        }
+        dotted(expr)
+    }
+
+    /// Whether `name` is bound in an enclosing function or lambda scope.
+    fn is_local(&self, name: &str) -> bool {
+        self.scopes.iter().any(|scope| scope.is_local(name))
     }
 
     /// Whether awaiting `awaited` may suspend, as far as the index knows: only calls of project
@@ -146,7 +190,7 @@ impl Resolver<'_, '_> {
 }
 
 /// `super()`.
-fn is_super_call(expr: &Expr) -> bool {
+pub fn is_super_call(expr: &Expr) -> bool {
     matches!(expr, Expr::Call(ast::ExprCall { func, .. })
         if matches!(&**func, Expr::Name(name) if name.id.as_str() == "super"))
 }

@@ -2,24 +2,26 @@
 //! functions are coroutine functions, which classes define what, which expressions evaluate to
 //! an event loop, and the names bound in each function scope.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::uses::for_each_child_body;
 
 /// Module-level facts.
 #[derive(Debug, Default)]
 pub struct Module<'a> {
     /// Local name → dotted qualified name, from `import` and `from ... import`.
-    imports: HashMap<&'a str, String>,
+    imports: FxHashMap<&'a str, String>,
     /// `from asyncio import *` was seen.
     star_imports_asyncio: bool,
     /// Module-level functions, by name.
-    pub functions: HashMap<&'a str, Callable>,
+    pub functions: FxHashMap<&'a str, Callable>,
     /// Classes defined anywhere in the module, by name.
-    pub classes: HashMap<&'a str, Class<'a>>,
+    pub classes: FxHashMap<&'a str, Class<'a>>,
     /// Module-level names bound to an event loop.
-    loop_names: HashSet<&'a str>,
+    loop_names: FxHashSet<&'a str>,
 }
 
 /// What calling a function returns, as far as task lifetimes go.
@@ -37,9 +39,9 @@ pub struct Class<'a> {
     /// Base classes, as written.
     pub bases: Vec<&'a Expr>,
     /// Methods by name.
-    pub methods: HashMap<&'a str, Callable>,
+    pub methods: FxHashMap<&'a str, Callable>,
     /// Attributes of `self` assigned an event loop in some method (`self.loop = get_event_loop()`).
-    loop_attributes: HashSet<&'a str>,
+    loop_attributes: FxHashSet<&'a str>,
 }
 
 /// The names bound in one function (or lambda) scope.
@@ -47,15 +49,15 @@ pub struct Class<'a> {
 pub struct FunctionScope<'a> {
     /// Every name bound in the scope: parameters, assignment targets, loop targets, imports,
     /// nested `def`s and classes.
-    pub locals: HashSet<&'a str>,
+    pub locals: FxHashSet<&'a str>,
     /// Names declared `global` or `nonlocal`.
-    pub declared_outer: HashSet<&'a str>,
+    pub declared_outer: FxHashSet<&'a str>,
     /// Nested functions defined directly in this scope.
-    pub functions: HashMap<&'a str, Callable>,
+    pub functions: FxHashMap<&'a str, Callable>,
     /// Locals bound to an event loop.
-    pub loop_locals: HashSet<&'a str>,
+    pub loop_locals: FxHashSet<&'a str>,
     /// Imports made inside the function: local name → dotted name.
-    pub imports: HashMap<&'a str, String>,
+    pub imports: FxHashMap<&'a str, String>,
 }
 
 /// Decorators that return the function itself, so an `async def` stays a coroutine function.
@@ -123,6 +125,31 @@ impl<'a> Module<'a> {
                 }
             }
         }
+        module
+    }
+
+    /// The module's imports only (no classes, functions or event loops): enough to resolve the
+    /// names of a module that creates no task.
+    pub fn imports_of(body: &'a [Stmt]) -> Self {
+        fn collect<'a>(module: &mut Module<'a>, body: &'a [Stmt]) {
+            for stmt in body {
+                match stmt {
+                    Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                        for (local, qualified) in imported_names(stmt) {
+                            if local == "*" {
+                                module.star_imports_asyncio |= qualified == "asyncio";
+                            } else {
+                                module.imports.insert(local, qualified);
+                            }
+                        }
+                    }
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                    _ => for_each_child_body(stmt, |body| collect(module, body)),
+                }
+            }
+        }
+        let mut module = Module::default();
+        collect(&mut module, body);
         module
     }
 
@@ -299,7 +326,7 @@ impl<'a> Visitor<'a> for ModuleCollector<'_, 'a> {
                 let class = Class {
                     bases: class_def.bases().iter().collect(),
                     methods: callables_of(&class_def.body),
-                    loop_attributes: HashSet::new(),
+                    loop_attributes: FxHashSet::default(),
                 };
                 self.module.classes.insert(class_def.name.as_str(), class);
                 self.class_stack.push(class_def.name.as_str());
@@ -332,8 +359,8 @@ impl<'a> Visitor<'a> for ModuleCollector<'_, 'a> {
 }
 
 /// The functions defined directly in a body, and what calling each returns.
-fn callables_of(body: &[Stmt]) -> HashMap<&str, Callable> {
-    let mut callables = HashMap::new();
+fn callables_of(body: &[Stmt]) -> FxHashMap<&str, Callable> {
+    let mut callables = FxHashMap::default();
     for stmt in body {
         match stmt {
             Stmt::FunctionDef(function) => {
@@ -437,16 +464,30 @@ impl<'a> FunctionScope<'a> {
         outer: &[&FunctionScope<'_>],
         class: Option<&Class<'_>>,
     ) -> Self {
-        let mut scope = FunctionScope::default();
-        for parameter in function.parameters.iter() {
-            scope.locals.insert(parameter.name().as_str());
-        }
+        let mut scope = FunctionScope::bindings_of(function);
+        scope.find_loop_locals(module, &function.body, outer, class);
+        scope
+    }
+
+    /// The scope of a function without its [`FunctionScope::loop_locals`], for code that
+    /// does not look for event loops.
+    pub fn bindings_of(function: &'a ast::StmtFunctionDef) -> Self {
+        let mut scope = FunctionScope::parameters_of(function);
         let mut binder = Binder { scope: &mut scope };
         for stmt in &function.body {
             binder.visit_stmt(stmt);
         }
         scope.functions = callables_of(&function.body);
-        scope.find_loop_locals(module, &function.body, outer, class);
+        scope
+    }
+
+    /// A function's parameters only, for code that resolves the names a body calls and can
+    /// take a local for a name of the module.
+    pub fn parameters_of(function: &'a ast::StmtFunctionDef) -> Self {
+        let mut scope = FunctionScope::default();
+        for parameter in function.parameters.iter() {
+            scope.locals.insert(parameter.name().as_str());
+        }
         scope
     }
 
@@ -498,7 +539,7 @@ impl<'a> FunctionScope<'a> {
             assignments.visit_stmt(stmt);
         }
         let mut scopes: Vec<&FunctionScope<'_>> = outer.to_vec();
-        let mut loop_locals = HashSet::new();
+        let mut loop_locals = FxHashSet::default();
         {
             let this = &*self;
             scopes.push(this);

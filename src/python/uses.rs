@@ -399,17 +399,6 @@ pub fn walk_body_exprs<'a>(body: &'a [Stmt], sink: &mut impl UseSink<'a>) {
     }
 }
 
-/// Walks the expressions of every statement of a function's own body: the bodies of compound
-/// statements included, those of nested functions and classes not.
-pub fn walk_own_body_exprs<'a>(body: &'a [Stmt], sink: &mut impl UseSink<'a>) {
-    for stmt in body {
-        walk_stmt_exprs(stmt, sink);
-        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-            for_each_child_body(stmt, |body| walk_own_body_exprs(body, sink));
-        }
-    }
-}
-
 /// Calls `f` on each statement list nested directly in `stmt` (the bodies of compound
 /// statements, functions and classes), in source order.
 pub fn for_each_child_body<'a>(stmt: &'a Stmt, mut f: impl FnMut(&'a [Stmt])) {

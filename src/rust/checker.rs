@@ -157,6 +157,8 @@ pub struct Checker<'m, 'a> {
     call_effects: RefCell<Vec<CallEffect>>,
     /// Whether what calls read is recorded (while reading the values a function returns).
     recording_reads: Cell<bool>,
+    /// The path of each module of the file from the crate root, by the model's index.
+    module_paths: Vec<Vec<String>>,
 }
 
 impl<'m, 'a> Checker<'m, 'a> {
@@ -179,6 +181,18 @@ impl<'m, 'a> Checker<'m, 'a> {
             facts: Vec::new(),
             call_effects: RefCell::new(Vec::new()),
             recording_reads: Cell::new(false),
+            module_paths: model
+                .modules()
+                .map(|view| {
+                    project
+                        .scope
+                        .module
+                        .iter()
+                        .chain(&view.path)
+                        .cloned()
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -236,9 +250,26 @@ impl<'m, 'a> Checker<'m, 'a> {
 
     /// The module being walked, from the crate root.
     pub fn module_path(&self) -> Vec<String> {
-        let mut path = self.project.scope.module.clone();
-        path.extend(self.model.module_path(self.place.module));
-        path
+        self.module_paths
+            .get(self.place.module)
+            .cloned()
+            .unwrap_or_else(|| self.project.scope.module.clone())
+    }
+
+    /// The call of a project function a path may name, if the index says it may (cheaply,
+    /// before the path is resolved).
+    fn project_callee_of_path(&self, path: &syn::Path) -> Option<Callee> {
+        let first = path.segments.first()?.ident.to_string();
+        let module = self
+            .module_paths
+            .get(self.place.module)
+            .map_or(&self.project.scope.module, |module| module);
+        let single = path.segments.len() == 1;
+        let index = self.project.index;
+        if !index.may_name_project(&self.project.scope.krate, module, &first, single) {
+            return None;
+        }
+        self.callee_of_path(path)
     }
 
     /// The call of a project function a path may name (not a local closure).
@@ -418,7 +449,7 @@ impl<'m, 'a> Checker<'m, 'a> {
                 (callee, name, call.method.span().byte_range(), true)
             }
             ProjectCall::Path(path) => {
-                let callee = self.callee_of_path(path)?;
+                let callee = self.project_callee_of_path(path)?;
                 (callee, path_text(path), path.span().byte_range(), false)
             }
         };
@@ -807,7 +838,7 @@ impl Calls for Checker<'_, '_> {
         let syn::Expr::Path(func) = &*call.func else {
             return Known::Unknown;
         };
-        let Some(callee) = self.callee_of_path(&func.path) else {
+        let Some(callee) = self.project_callee_of_path(&func.path) else {
             return Known::Unknown;
         };
         match self

@@ -280,8 +280,6 @@ pub struct Wrapper {
 /// One function of the project.
 #[derive(Debug, Clone)]
 pub struct IndexedFn {
-    /// `connect`, or `Client::connect` for a method.
-    pub name: String,
     /// `src/net.rs:12`: where it is defined.
     pub location: String,
     pub returns_future: bool,
@@ -306,6 +304,8 @@ struct CrateTable {
     methods: HashMap<(String, String), Vec<FnId>>,
     /// Type name → the module that defines it, `None` when two modules define one.
     types: HashMap<String, Option<Vec<String>>>,
+    /// The names of the types with methods.
+    owners: HashSet<String>,
 }
 
 /// The configured external functions, by path.
@@ -486,12 +486,7 @@ impl RustIndex {
             }
             for function in file.functions {
                 let id = index.functions.len();
-                let name = match &function.owner {
-                    Some(owner) => format!("{owner}::{}", function.name),
-                    None => function.name.clone(),
-                };
                 index.functions.push(IndexedFn {
-                    name,
                     location: format!("{}:{}", file.path, function.line),
                     returns_future: function.returns_future,
                     has_receiver: function.has_receiver,
@@ -499,6 +494,9 @@ impl RustIndex {
                     wrapper: None,
                     summary: Summary::default(),
                 });
+                if let Some(owner) = &function.owner {
+                    table.owners.insert(owner.clone());
+                }
                 match &function.owner {
                     Some(owner) => table
                         .methods
@@ -705,6 +703,37 @@ impl RustIndex {
             Resolution::External(path) => Target::External(path),
             Resolution::Unknown => Target::Unknown,
         }
+    }
+
+    /// Whether a path starting with `first`, written in `module` of `krate`, may name a function
+    /// of the project or a configured one: a quick test before resolving it. `single` says the
+    /// path is that one name.
+    pub(super) fn may_name_project(
+        &self,
+        krate: &str,
+        module: &[String],
+        first: &str,
+        single: bool,
+    ) -> bool {
+        if matches!(first, "crate" | "self" | "super" | "Self") || self.library(first).is_some() {
+            return true;
+        }
+        let configured = !self.external.tasks.is_empty()
+            || !self.external.coroutines.is_empty()
+            || !self.external.never_suspend.is_empty();
+        if configured {
+            return true;
+        }
+        let Some(table) = self.crates.get(krate) else {
+            return false;
+        };
+        let in_scope = |scope: &ModuleTable| {
+            scope.functions.contains_key(first)
+                || scope.children.contains(first)
+                || scope.imports.contains_key(first)
+                || (single && !scope.globs.is_empty())
+        };
+        table.owners.contains(first) || table.modules.get(module).is_some_and(in_scope)
     }
 
     /// The configured external functions that return a task.

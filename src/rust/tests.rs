@@ -403,6 +403,12 @@ fn no_input_panics() {
         "async fn f() { let t = smol::spawn(async {}); let t = t; }",
         "impl X { fn f(self) { self = Self::spawn(); self.x = spawn(); } }",
         "mod a { mod b { use super::super::super::*; fn f() { spawn(x); } } }",
+        "async fn f() { loop { continue 'nowhere; } 'a: loop { break 'b; } }",
+        "async fn f() { 'a: { loop { f().await; break 'a; } } while !(x || y && !z) { g().await; } }",
+        "async fn f() { loop { async { f().await }.await; let Some(x) = y else { continue }; } }",
+        "async fn f() { while let Some(x) = q.pop() && x > 0 { match x { _ if g().await => {}, _ => continue } } }",
+        "async fn f() { loop { tokio::select! {} my_macro!(x.await); } }",
+        "use crate::*; pub use self::*; async fn f() { g().await; loop { h().await } }",
     ] {
         let _ = findings(source);
     }
@@ -810,4 +816,27 @@ async fn b(flag: &std::sync::atomic::AtomicBool) {
     assert!(found[1].1.notes[0]
         .message
         .contains("configured as never suspending"));
+}
+
+#[test]
+fn each_integration_test_is_a_crate_of_its_own() {
+    // tokio's tests: one imports the async `File`, another `std::fs::File`.
+    let fs = "pub struct File;\nimpl File { pub async fn create(path: &str) -> File { File } }\n";
+    let async_test = "use tasklint::fs::File;\nmod common;\nasync fn a() { File::create(\"x\"); common::setup(); }\n";
+    let std_test = "use std::fs::File;\nfn b() { File::create(\"x\").unwrap(); }\n";
+    let common = "pub async fn setup() {}\n";
+    let found = project_findings(&[
+        ("src/lib.rs", "pub mod fs;\n"),
+        ("src/fs.rs", fs),
+        ("tests/async_file.rs", async_test),
+        ("tests/std_file.rs", std_test),
+        ("tests/common/mod.rs", common),
+    ]);
+    assert_eq!(
+        found,
+        [
+            at("tests/async_file.rs", 3, "TL003"),
+            at("tests/async_file.rs", 3, "TL003")
+        ]
+    );
 }

@@ -5,7 +5,7 @@
 //! any receiver (`hass.async_create_task(...)`), since receivers' types are not known. Rust paths
 //! (`my_runtime::spawn`) are left to the Rust index.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::index::external::ExternalFacts;
 
@@ -13,9 +13,9 @@ use crate::index::external::ExternalFacts;
 #[derive(Debug, Default)]
 pub(super) struct NameSet {
     /// Every dotted name.
-    dotted: HashSet<String>,
+    dotted: FxHashSet<String>,
     /// The method names of the names that name methods.
-    methods: HashSet<String>,
+    methods: FxHashSet<String>,
 }
 
 impl NameSet {
@@ -49,6 +49,11 @@ impl NameSet {
     pub fn is_empty(&self) -> bool {
         self.dotted.is_empty()
     }
+
+    /// Whether the list names any method.
+    pub fn has_methods(&self) -> bool {
+        !self.methods.is_empty()
+    }
 }
 
 /// The four lists of the configuration, for Python.
@@ -68,6 +73,18 @@ impl ConfiguredNames {
             always_suspend: NameSet::new(&external.always_suspend),
             never_suspend: NameSet::new(&external.never_suspend),
         }
+    }
+
+    /// Whether a list names a method (which a call on a receiver of any type may match).
+    pub fn have_methods(&self) -> bool {
+        [
+            &self.task_functions,
+            &self.coroutine_functions,
+            &self.always_suspend,
+            &self.never_suspend,
+        ]
+        .iter()
+        .any(|names| names.has_methods())
     }
 }
 

@@ -3,20 +3,22 @@
 //! each function: what a coroutine awaits, and which tasks a plain function returns without
 //! keeping them.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::ops::Range;
 
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use super::super::calls::Created;
-use super::super::effects::lasting_changes;
+use super::super::calls::{Created, TASK_SOURCE_WORDS};
+use super::super::effects::Effects;
 use super::super::flow::keeps;
+use super::super::resolve::is_super_call;
 use super::super::resolve::{EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
-    callable_of, contains_yield, dotted, Callable, FunctionScope, Module,
+    callable_of, contains_yield, dotted, is_self, Callable, FunctionScope, Module,
 };
-use super::super::uses::{for_each_child_body, walk_own_body_exprs, Use, UseSink};
+use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
 use super::super::ParsedModule;
 use crate::source::SourceFile;
 
@@ -53,7 +55,7 @@ pub(super) struct FunctionFacts {
     pub line: usize,
     pub kind: FunctionKind,
     /// The state it changes itself that outlives the call: `self` attributes and globals (see
-    /// [`lasting_changes`]).
+    /// [`Effects::lasting_changes`]).
     pub changes: Vec<String>,
     /// The functions of the module and methods of `self` it calls, whose changes are its own
     /// too.
@@ -68,6 +70,18 @@ pub(super) enum FunctionKind {
     ReturnsCalls(ReturnedCalls),
     /// Any other function.
     Other,
+}
+
+impl FunctionKind {
+    /// Forgets what only the index's fixpoints need (what a coroutine awaits, the calls a
+    /// function returns); the kind stays.
+    pub fn settled(&mut self) {
+        match self {
+            FunctionKind::Coroutine(coroutine) => coroutine.awaits = Vec::new(),
+            FunctionKind::ReturnsCalls(returned) => returned.calls = Vec::new(),
+            FunctionKind::Other => {}
+        }
+    }
 }
 
 /// What a coroutine awaits.
@@ -116,7 +130,14 @@ pub fn extract(source: &SourceFile, parsed: &ParsedModule) -> PythonFileFacts {
     let Some(module) = parsed.module() else {
         return facts;
     };
-    let model = Module::new(&module.body);
+    let text = &source.text;
+    let creates_tasks = TASK_SOURCE_WORDS.iter().any(|word| text.contains(word));
+    // Classes, functions and event loops matter to task sources only.
+    let model = if creates_tasks {
+        Module::new(&module.body)
+    } else {
+        Module::imports_of(&module.body)
+    };
     facts.imports = model
         .imports()
         .map(|(local, qualified)| (local.to_owned(), qualified.to_owned()))
@@ -124,6 +145,12 @@ pub fn extract(source: &SourceFile, parsed: &ParsedModule) -> PythonFileFacts {
     let mut extractor = Extractor {
         model: &model,
         source,
+        changing: if text.contains("async") {
+            called_from_coroutine_loops(&module.body)
+        } else {
+            FxHashSet::default()
+        },
+        creates_tasks,
         facts: &mut facts,
     };
     extractor.body(&module.body, None);
@@ -133,9 +160,16 @@ pub fn extract(source: &SourceFile, parsed: &ParsedModule) -> PythonFileFacts {
 /// A class being walked: its name and its dotted path in the module.
 type ClassAt<'a, 'p> = Option<(&'a str, &'p str)>;
 
+/// The walk over one module. What each function is asked depends on what the module may hold:
+/// what a function changes matters when a loop of a coroutine calls it, and tasks bound to
+/// locals need a task source ([`TASK_SOURCE_WORDS`]).
 struct Extractor<'m, 'a> {
     model: &'m Module<'a>,
     source: &'m SourceFile,
+    /// The names of the functions whose changes matter (see [`called_from_coroutine_loops`]).
+    changing: FxHashSet<&'a str>,
+    /// The module mentions one of asyncio's task sources.
+    creates_tasks: bool,
     facts: &'m mut PythonFileFacts,
 }
 
@@ -175,14 +209,14 @@ impl<'a> Extractor<'_, 'a> {
     fn resolver<'r>(
         &'r self,
         scopes: Vec<&'r FunctionScope<'a>>,
-        class: ClassAt<'a, '_>,
+        class: ClassAt<'a, 'r>,
     ) -> Resolver<'r, 'a> {
         Resolver {
             module: self.model,
             scopes,
             class: class.map(|(name, path)| EnclosingClass {
                 name,
-                path: Some(path.to_owned()),
+                path: Some(path),
             }),
             project: None,
         }
@@ -194,42 +228,238 @@ impl<'a> Extractor<'_, 'a> {
             Some((_, class_path)) => format!("{class_path}.{name}"),
             None => name.to_owned(),
         };
-        let class_facts = class.and_then(|(name, _)| self.model.classes.get(name));
-        let scope = FunctionScope::of_function(self.model, function, &[], class_facts);
-        let (kind, changes, calls) = {
-            let resolver = self.resolver(vec![&scope], class);
-            let changes = lasting_changes(&resolver, &scope, &function.body);
-            let calls = called_references(&resolver, &function.body);
-            let kind = match callable_of(function) {
-                Callable::Coroutine => {
-                    let unknown_body = self.facts.is_stub
-                        || is_abstract(function)
-                        || is_placeholder(&function.body);
-                    FunctionKind::Coroutine(coroutine_facts(&resolver, function, unknown_body))
-                }
-                Callable::Other if !function.is_async && !contains_yield(&function.body) => {
-                    let returned = returned_calls(&resolver, self.source, function);
-                    if returned.created_task.is_some() || !returned.calls.is_empty() {
-                        FunctionKind::ReturnsCalls(returned)
-                    } else {
-                        FunctionKind::Other
-                    }
-                }
-                Callable::Other => FunctionKind::Other,
-            };
-            (kind, changes, calls)
-        };
         let line = self
             .source
             .line_index(function.name.range().start().to_usize())
             + 1;
-        self.facts.functions.push(FunctionFacts {
+        let callable = callable_of(function);
+        let creates_tasks = self.creates_tasks && {
+            let text = &self.source.text[function.range().to_std_range()];
+            TASK_SOURCE_WORDS.iter().any(|word| text.contains(word))
+        };
+        let walked =
+            callable == Callable::Coroutine || creates_tasks || self.changing.contains(name);
+        let facts = if walked {
+            self.walk_function(function, class, path, line, callable, creates_tasks)
+        } else {
+            self.scan_returns(function, path, line)
+        };
+        self.facts.functions.push(facts);
+    }
+
+    /// The facts of a function, from one walk over its body; `creates_tasks` when its text
+    /// mentions a task source.
+    fn walk_function(
+        &self,
+        function: &'a ast::StmtFunctionDef,
+        class: ClassAt<'a, '_>,
+        path: String,
+        line: usize,
+        callable: Callable,
+        creates_tasks: bool,
+    ) -> FunctionFacts {
+        // Event loops matter to task sources only, and locals to what a function changes; the
+        // calls of the other coroutines resolve well enough with their parameters.
+        let records_changes = self.changing.contains(function.name.as_str());
+        let scope = if creates_tasks {
+            let class_facts = class.and_then(|(name, _)| self.model.classes.get(name));
+            FunctionScope::of_function(self.model, function, &[], class_facts)
+        } else if records_changes {
+            FunctionScope::bindings_of(function)
+        } else {
+            FunctionScope::parameters_of(function)
+        };
+        let resolver = self.resolver(vec![&scope], class);
+        let mut walk = FunctionWalk {
+            resolver: &resolver,
+            source: self.source,
+            creates_tasks,
+            coroutine: (callable == Callable::Coroutine).then(|| CoroutineFacts {
+                suspends_directly: self.facts.is_stub
+                    || is_abstract(function)
+                    || is_placeholder(&function.body),
+                awaits: Vec::new(),
+            }),
+            returned: (!function.is_async).then(ReturnedCalls::default),
+            yields: false,
+            bound_tasks: Vec::new(),
+            returned_names: Vec::new(),
+            kept_names: FxHashSet::default(),
+            calls: Vec::new(),
+            effects: records_changes.then(|| Effects::accumulating(&resolver)),
+        };
+        walk.body(&function.body);
+        let changes = match &walk.effects {
+            Some(effects) => effects.lasting_changes(&scope).map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
+        let kind = match (walk.coroutine, walk.returned) {
+            (Some(coroutine), _) => FunctionKind::Coroutine(coroutine),
+            (None, Some(mut returned)) if !walk.yields => {
+                if returned.created_task.is_none() {
+                    let (returned_names, kept_names) = (&walk.returned_names, &walk.kept_names);
+                    returned.created_task = walk
+                        .bound_tasks
+                        .into_iter()
+                        .find(|(name, _)| {
+                            returned_names.contains(name) && !kept_names.contains(name)
+                        })
+                        .map(|(_, site)| site);
+                }
+                returned.into_kind()
+            }
+            _ => FunctionKind::Other,
+        };
+        FunctionFacts {
             path,
             line,
             kind,
             changes,
-            calls,
-        });
+            calls: walk.calls,
+        }
+    }
+
+    /// The facts of a plain function of a module without `async` code or task sources: only
+    /// the calls its `return` statements return matter (it may wrap a task wrapper of another
+    /// module). Its names are taken as the module's.
+    fn scan_returns(
+        &self,
+        function: &'a ast::StmtFunctionDef,
+        path: String,
+        line: usize,
+    ) -> FunctionFacts {
+        let resolver = self.resolver(Vec::new(), None);
+        let mut returned = ReturnedCalls::default();
+        let mut pending: Vec<&[Stmt]> = vec![&function.body];
+        while let Some(body) = pending.pop() {
+            for stmt in body {
+                match stmt {
+                    Stmt::Return(ast::StmtReturn {
+                        value: Some(value), ..
+                    }) => {
+                        if let Expr::Call(call) = &**value {
+                            if let Some(reference) = resolver.reference(&call.func) {
+                                returned
+                                    .calls
+                                    .push((reference, Site::of(self.source, call)));
+                            }
+                        }
+                    }
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                    _ => for_each_child_body(stmt, |body| pending.push(body)),
+                }
+            }
+        }
+        let kind =
+            if returned.calls.is_empty() || function.is_async || contains_yield(&function.body) {
+                FunctionKind::Other
+            } else {
+                returned.into_kind()
+            };
+        FunctionFacts {
+            path,
+            line,
+            kind,
+            changes: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
+}
+
+impl ReturnedCalls {
+    /// What a plain function returning these calls is.
+    fn into_kind(self) -> FunctionKind {
+        if self.created_task.is_some() || !self.calls.is_empty() {
+            FunctionKind::ReturnsCalls(self)
+        } else {
+            FunctionKind::Other
+        }
+    }
+}
+
+/// The names of the functions whose changes may matter to TL004: those called (by name, or as
+/// methods of `self`, `cls` or `super()`) in a loop of a coroutine of the module, and those they
+/// call in turn. A cheap syntactic pass that saves looking at what the other functions change.
+fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
+    let mut functions = Vec::new();
+    let mut classes = vec![body];
+    while let Some(body) = classes.pop() {
+        for stmt in body {
+            match stmt {
+                Stmt::FunctionDef(function) => functions.push(function),
+                Stmt::ClassDef(class) => classes.push(&class.body),
+                _ => {}
+            }
+        }
+    }
+    let mut names = FxHashSet::default();
+    for function in functions.iter().filter(|function| function.is_async) {
+        let mut loops = LoopCalls {
+            in_loop: false,
+            names: &mut names,
+        };
+        function.body.iter().for_each(|stmt| loops.visit_stmt(stmt));
+    }
+    let mut pending: Vec<&str> = names.iter().copied().collect();
+    while let Some(name) = pending.pop() {
+        for function in functions
+            .iter()
+            .filter(|function| function.name.as_str() == name)
+        {
+            let mut calls = LoopCalls {
+                in_loop: true,
+                names: &mut FxHashSet::default(),
+            };
+            function.body.iter().for_each(|stmt| calls.visit_stmt(stmt));
+            for called in std::mem::take(calls.names) {
+                if names.insert(called) {
+                    pending.push(called);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Collects the names of the functions called in loops (everywhere once `in_loop`), outside
+/// nested functions and classes.
+struct LoopCalls<'n, 'a> {
+    in_loop: bool,
+    names: &'n mut FxHashSet<&'a str>,
+}
+
+impl<'a> Visitor<'a> for LoopCalls<'_, 'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::While(_) | Stmt::For(_) if !self.in_loop => {
+                self.in_loop = true;
+                walk_stmt(self, stmt);
+                self.in_loop = false;
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            if self.in_loop {
+                match &*call.func {
+                    Expr::Name(name) => {
+                        self.names.insert(name.id.as_str());
+                    }
+                    Expr::Attribute(attribute)
+                        if is_self(&attribute.value) || is_super_call(&attribute.value) =>
+                    {
+                        self.names.insert(attribute.attr.as_str());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !matches!(expr, Expr::Lambda(_)) {
+            walk_expr(self, expr);
+        }
     }
 }
 
@@ -252,153 +482,131 @@ fn is_placeholder(body: &[Stmt]) -> bool {
     })
 }
 
-/// Whether a function's own body has an `async for` or `async with`: both await something of
-/// unknown origin.
-fn has_async_statements(body: &[Stmt]) -> bool {
-    body.iter().any(|stmt| match stmt {
-        Stmt::For(ast::StmtFor { is_async: true, .. })
-        | Stmt::With(ast::StmtWith { is_async: true, .. }) => true,
-        Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
-        _ => {
-            let mut found = false;
-            for_each_child_body(stmt, |body| found |= has_async_statements(body));
-            found
-        }
-    })
-}
-
-/// The functions of this module and the methods of `self` that a body calls (or awaits).
-fn called_references(resolver: &Resolver<'_, '_>, body: &[Stmt]) -> Vec<Reference> {
-    struct Calls<'r, 'm, 'a> {
-        resolver: &'r Resolver<'m, 'a>,
-        found: Vec<Reference>,
-    }
-    impl<'a> UseSink<'a> for Calls<'_, '_, '_> {
-        fn expr(&mut self, expr: &'a Expr, _use: Use<'a>) {
-            let Expr::Call(call) = expr else { return };
-            let reference = self.resolver.reference(&call.func);
-            if let Some(
-                reference @ (Reference::InModule(_)
-                | Reference::SelfMethod { .. }
-                | Reference::SuperMethod { .. }),
-            ) = reference
-            {
-                if !self.found.contains(&reference) {
-                    self.found.push(reference);
-                }
-            }
-        }
-    }
-    let mut calls = Calls {
-        resolver,
-        found: Vec::new(),
-    };
-    walk_own_body_exprs(body, &mut calls);
-    calls.found
-}
-
-fn coroutine_facts(
-    resolver: &Resolver<'_, '_>,
-    function: &ast::StmtFunctionDef,
-    unknown_body: bool,
-) -> CoroutineFacts {
-    let mut sink = AwaitedCalls {
-        resolver,
-        facts: CoroutineFacts {
-            suspends_directly: unknown_body || has_async_statements(&function.body),
-            awaits: Vec::new(),
-        },
-    };
-    walk_own_body_exprs(&function.body, &mut sink);
-    sink.facts
-}
-
-/// Collects what a coroutine awaits.
-struct AwaitedCalls<'r, 'm, 'a> {
+/// One walk over a function's own body (not its nested functions and classes) that collects
+/// its facts.
+struct FunctionWalk<'r, 'm, 'a> {
     resolver: &'r Resolver<'m, 'a>,
-    facts: CoroutineFacts,
+    source: &'r SourceFile,
+    /// The module mentions a task source: calls may create tasks.
+    creates_tasks: bool,
+    /// What it awaits, for a coroutine.
+    coroutine: Option<CoroutineFacts>,
+    /// The calls it returns, for a plain function.
+    returned: Option<ReturnedCalls>,
+    /// It yields: a generator function returns a generator, not what it returns.
+    yields: bool,
+    /// Locals bound to a new task, with the task's site.
+    bound_tasks: Vec<(&'a str, Site)>,
+    returned_names: Vec<&'a str>,
+    /// Locals used in a way that keeps what they hold (stored, passed on, appended...).
+    kept_names: FxHashSet<&'a str>,
+    /// The functions of this module and the methods of `self` it calls (or awaits).
+    calls: Vec<Reference>,
+    /// What its statements change, when a loop of a coroutine may call it.
+    effects: Option<Effects<'r, 'a>>,
 }
 
-impl<'a> UseSink<'a> for AwaitedCalls<'_, '_, '_> {
-    fn expr(&mut self, expr: &'a Expr, use_: Use<'a>) {
-        if !matches!(use_, Use::Awaited) {
-            return;
+impl<'a> FunctionWalk<'_, '_, 'a> {
+    fn body(&mut self, body: &'a [Stmt]) {
+        for stmt in body {
+            walk_stmt_exprs(stmt, self);
+            if let Some(effects) = &mut self.effects {
+                effects.bind_statement(stmt);
+            }
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => continue,
+                // Both await something of unknown origin.
+                Stmt::For(ast::StmtFor { is_async: true, .. })
+                | Stmt::With(ast::StmtWith { is_async: true, .. }) => {
+                    if let Some(coroutine) = &mut self.coroutine {
+                        coroutine.suspends_directly = true;
+                    }
+                }
+                _ => {}
+            }
+            for_each_child_body(stmt, |body| self.body(body));
         }
+    }
+
+    /// An awaited expression of a coroutine.
+    fn awaited(&mut self, expr: &Expr) {
+        let Some(coroutine) = &mut self.coroutine else {
+            return;
+        };
         let reference = match expr {
             Expr::Call(call) => self.resolver.reference(&call.func),
             _ => None,
         };
         match reference {
-            Some(reference) => self.facts.awaits.push(reference),
-            None => self.facts.suspends_directly = true,
+            Some(reference) => coroutine.awaits.push(reference),
+            None => coroutine.suspends_directly = true,
+        }
+    }
+
+    /// A call: a project function it may call (when its changes matter), and, in a plain
+    /// function, a task or a call it returns or binds.
+    fn call(&mut self, call: &'a ast::ExprCall, use_: Use<'a>) {
+        if self.effects.is_some() && self.resolver.may_name_project_function(&call.func) {
+            if let Some(
+                reference @ (Reference::InModule(_)
+                | Reference::SelfMethod { .. }
+                | Reference::SuperMethod { .. }),
+            ) = self.resolver.reference(&call.func)
+            {
+                if !self.calls.contains(&reference) {
+                    self.calls.push(reference);
+                }
+            }
+        }
+        if self.returned.is_none() {
+            return;
+        }
+        let creates_task = || {
+            self.creates_tasks
+                && matches!(self.resolver.created_by(call), Some(Created::Task { .. }))
+        };
+        match use_ {
+            Use::Returned => {
+                let site = Site::of(self.source, call);
+                // Any method: the configuration may name it as a task function.
+                let reference = self.resolver.reference(&call.func);
+                if let Some(returned) = &mut self.returned {
+                    if creates_task() {
+                        returned.created_task = Some(site);
+                    } else if let Some(reference) = reference {
+                        returned.calls.push((reference, site));
+                    }
+                }
+            }
+            Use::Assigned {
+                target: Expr::Name(name),
+            } if creates_task() => {
+                let site = Site::of(self.source, call);
+                self.bound_tasks.push((name.id.as_str(), site));
+            }
+            _ => {}
         }
     }
 }
 
-fn returned_calls(
-    resolver: &Resolver<'_, '_>,
-    source: &SourceFile,
-    function: &ast::StmtFunctionDef,
-) -> ReturnedCalls {
-    let mut sink = Returns {
-        resolver,
-        source,
-        returned: ReturnedCalls::default(),
-        bound_tasks: Vec::new(),
-        returned_names: Vec::new(),
-        kept_names: HashSet::new(),
-    };
-    walk_own_body_exprs(&function.body, &mut sink);
-    let mut returned = sink.returned;
-    if returned.created_task.is_none() {
-        returned.created_task = sink
-            .bound_tasks
-            .into_iter()
-            .find(|(name, _)| sink.returned_names.contains(name) && !sink.kept_names.contains(name))
-            .map(|(_, site)| site);
-    }
-    returned
-}
-
-/// Collects the calls a plain function returns, directly (`return create_task(...)`) or through
-/// a local that nothing else keeps (`task = create_task(...)`, `return task`).
-struct Returns<'r, 'm, 'a> {
-    resolver: &'r Resolver<'m, 'a>,
-    source: &'r SourceFile,
-    returned: ReturnedCalls,
-    /// Locals bound to a new task, with the task's site.
-    bound_tasks: Vec<(&'a str, Site)>,
-    returned_names: Vec<&'a str>,
-    /// Locals used in a way that keeps what they hold (stored, passed on, appended...).
-    kept_names: HashSet<&'a str>,
-}
-
-impl<'a> UseSink<'a> for Returns<'_, '_, 'a> {
+impl<'a> UseSink<'a> for FunctionWalk<'_, '_, 'a> {
     fn expr(&mut self, expr: &'a Expr, use_: Use<'a>) {
-        match (expr, use_) {
-            (Expr::Call(call), Use::Returned) => {
-                if matches!(self.resolver.created_by(call), Some(Created::Task { .. })) {
-                    self.returned.created_task = Some(Site::of(self.source, call));
-                } else if let Some(reference) = self.resolver.reference(&call.func) {
-                    let site = Site::of(self.source, call);
-                    self.returned.calls.push((reference, site));
+        if let Some(effects) = &mut self.effects {
+            effects.expr(expr, use_);
+        }
+        if matches!(use_, Use::Awaited) {
+            self.awaited(expr);
+        }
+        match expr {
+            Expr::Call(call) => self.call(call, use_),
+            Expr::Yield(_) | Expr::YieldFrom(_) => self.yields = true,
+            Expr::Name(name) if self.returned.is_some() => match use_ {
+                Use::Returned => self.returned_names.push(name.id.as_str()),
+                use_ if keeps(use_) => {
+                    self.kept_names.insert(name.id.as_str());
                 }
-            }
-            (
-                Expr::Call(call),
-                Use::Assigned {
-                    target: Expr::Name(name),
-                },
-            ) => {
-                if matches!(self.resolver.created_by(call), Some(Created::Task { .. })) {
-                    let site = Site::of(self.source, call);
-                    self.bound_tasks.push((name.id.as_str(), site));
-                }
-            }
-            (Expr::Name(name), Use::Returned) => self.returned_names.push(name.id.as_str()),
-            (Expr::Name(name), use_) if keeps(use_) => {
-                self.kept_names.insert(name.id.as_str());
-            }
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -23,6 +23,9 @@ mod modules;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
 pub use facts::{extract, PythonFileFacts};
 
 use self::configured::{ConfiguredNames, NameSet};
@@ -85,19 +88,18 @@ pub struct Definition {
 #[derive(Debug, Default)]
 pub struct PythonIndex {
     modules: Vec<IndexedModule>,
-    by_path: HashMap<String, ModuleId>,
-    by_name: HashMap<String, Vec<ModuleId>>,
+    by_path: FxHashMap<String, ModuleId>,
+    by_name: FxHashMap<String, Vec<ModuleId>>,
     /// The first part of every module name: an absolute name starting otherwise is not in the
     /// project.
-    top_level: HashSet<String>,
+    top_level: FxHashSet<String>,
     functions: Vec<IndexedFunction>,
     classes: Vec<IndexedClass>,
     /// The coroutines that may suspend.
     suspending: HashSet<FunctionId>,
     /// The task wrappers, with the site of the task they return.
-    wrappers: HashMap<FunctionId, TaskSite>,
-    /// For each function, the state it changes that outlives the call, itself or through the
-    /// functions it calls.
+    wrappers: FxHashMap<FunctionId, TaskSite>,
+    /// For each function, the state it changes itself that outlives the call.
     changes: Vec<Vec<String>>,
     configured: ConfiguredNames,
 }
@@ -107,11 +109,11 @@ struct IndexedModule {
     path: String,
     name: Option<ModuleName>,
     is_stub: bool,
-    imports: HashMap<String, String>,
+    imports: FxHashMap<String, String>,
     /// Functions and methods by their dotted path in the module.
-    functions: HashMap<String, FunctionId>,
+    functions: FxHashMap<String, FunctionId>,
     /// Classes by their dotted path in the module.
-    classes: HashMap<String, ClassId>,
+    classes: FxHashMap<String, ClassId>,
 }
 
 #[derive(Debug)]
@@ -129,9 +131,87 @@ struct IndexedFunction {
 struct IndexedClass {
     /// Resolved bases, in order; `None` for a base outside the project.
     bases: Vec<Option<ClassId>>,
-    methods: HashMap<String, FunctionId>,
+    methods: FxHashMap<String, FunctionId>,
     /// The classes that name this one as a base.
     subclasses: Vec<ClassId>,
+}
+
+/// One module's part of the index, built on its own.
+struct ModulePart {
+    module: IndexedModule,
+    functions: Vec<IndexedFunction>,
+    changes: Vec<Vec<String>>,
+    classes: Vec<IndexedClass>,
+    /// Each class with its bases, to resolve once every module is known.
+    bases: Vec<(ModuleId, ClassId, Vec<Option<Reference>>)>,
+}
+
+impl ModulePart {
+    /// The part of `file`, module `id`, whose functions and classes are numbered from
+    /// `starts`. Only the imports that may lead into the project (`top_level` names its
+    /// top-level packages and modules) are kept.
+    fn new(
+        id: ModuleId,
+        file: PythonFileFacts,
+        name: Option<ModuleName>,
+        (first_function, first_class): (FunctionId, ClassId),
+        top_level: &FxHashSet<String>,
+    ) -> Self {
+        let imports = file
+            .imports
+            .into_iter()
+            .filter(|(_, target)| {
+                let top = target.split('.').next().unwrap_or_default();
+                top.is_empty() || top_level.contains(top)
+            })
+            .collect();
+        let mut module = IndexedModule {
+            path: file.path,
+            name,
+            is_stub: file.is_stub,
+            imports,
+            functions: FxHashMap::with_capacity_and_hasher(
+                file.functions.len(),
+                Default::default(),
+            ),
+            classes: FxHashMap::with_capacity_and_hasher(file.classes.len(), Default::default()),
+        };
+        let mut classes = Vec::with_capacity(file.classes.len());
+        let mut bases = Vec::with_capacity(file.classes.len());
+        for (offset, class) in file.classes.into_iter().enumerate() {
+            let class_id = first_class + offset;
+            module.classes.insert(class.path, class_id);
+            classes.push(IndexedClass::default());
+            bases.push((id, class_id, class.bases));
+        }
+        let mut functions = Vec::with_capacity(file.functions.len());
+        let mut changes = Vec::with_capacity(file.functions.len());
+        for (offset, function) in file.functions.into_iter().enumerate() {
+            let function_id = first_function + offset;
+            if let Some((class, method)) = function.path.rsplit_once('.') {
+                if let Some(&class) = module.classes.get(class) {
+                    let methods = &mut classes[class - first_class].methods;
+                    methods.insert(method.to_owned(), function_id);
+                }
+            }
+            module.functions.insert(function.path.clone(), function_id);
+            changes.push(function.changes);
+            functions.push(IndexedFunction {
+                module: id,
+                path: function.path,
+                line: function.line,
+                kind: function.kind,
+                calls: function.calls,
+            });
+        }
+        ModulePart {
+            module,
+            functions,
+            changes,
+            classes,
+            bases,
+        }
+    }
 }
 
 /// What a definition found by name is.
@@ -158,72 +238,94 @@ fn is_self_chain(chain: &str) -> bool {
     matches!(root, "self" | "cls")
 }
 
-/// How deep re-exports and bases are followed.
-const MAX_DEPTH: usize = 16;
+/// How many modules one name resolution may look into (re-exports can form cycles).
+const RESOLUTION_STEPS: usize = 24;
+/// How many classes one method lookup may look into (bases can form diamonds).
+const LOOKUP_STEPS: usize = 64;
+/// How many subclasses may override a method called on `self`.
+const OVERRIDE_STEPS: usize = 64;
+/// How many functions the changes of one call may gather, through the functions it calls.
+const CHANGE_STEPS: usize = 256;
+
+/// What one resolution may still spend.
+struct Budget(usize);
+
+impl Budget {
+    /// Takes one step, if any is left.
+    fn spend(&mut self) -> bool {
+        let left = self.0 > 0;
+        self.0 = self.0.saturating_sub(1);
+        left
+    }
+}
 
 impl PythonIndex {
     /// Joins the facts of every file of the run.
     pub fn build(files: Vec<PythonFileFacts>, external: &ExternalFacts) -> Self {
-        let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
-        let names = module_names(&paths);
+        let names = {
+            let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
+            module_names(&paths)
+        };
+        let top_level: FxHashSet<String> = names
+            .iter()
+            .flatten()
+            .map(|name| name.name.split('.').next().unwrap_or_default().to_owned())
+            .collect();
+        // Where each module's functions and classes start among all of them.
+        let mut starts = Vec::with_capacity(files.len());
+        let (mut functions, mut classes) = (0, 0);
+        for file in &files {
+            starts.push((functions, classes));
+            functions += file.functions.len();
+            classes += file.classes.len();
+        }
+        let parts: Vec<ModulePart> = files
+            .into_par_iter()
+            .zip(names)
+            .zip(starts)
+            .enumerate()
+            .map(|(module, ((file, name), starts))| {
+                ModulePart::new(ModuleId(module), file, name, starts, &top_level)
+            })
+            .collect();
         let mut index = PythonIndex {
             configured: ConfiguredNames::new(external),
+            modules: Vec::with_capacity(parts.len()),
+            by_path: FxHashMap::with_capacity_and_hasher(parts.len(), Default::default()),
+            functions: Vec::with_capacity(functions),
+            changes: Vec::with_capacity(functions),
+            classes: Vec::with_capacity(classes),
+            top_level,
             ..PythonIndex::default()
         };
-        let mut bases = Vec::new();
-        for (file, name) in files.into_iter().zip(names) {
+        let mut bases = Vec::with_capacity(classes);
+        for part in parts {
             let module = ModuleId(index.modules.len());
-            if let Some(name) = &name {
-                index
-                    .by_name
-                    .entry(name.name.clone())
-                    .or_default()
-                    .push(module);
-                let top = name.name.split('.').next().unwrap_or_default();
-                index.top_level.insert(top.to_owned());
+            if let Some(name) = &part.module.name {
+                let modules = index.by_name.entry(name.name.clone()).or_default();
+                modules.push(module);
             }
-            index.by_path.insert(file.path.clone(), module);
-            let mut indexed = IndexedModule {
-                path: file.path,
-                name,
-                is_stub: file.is_stub,
-                imports: file.imports.into_iter().collect(),
-                functions: HashMap::new(),
-                classes: HashMap::new(),
-            };
-            for class in file.classes {
-                let id = index.classes.len();
-                index.classes.push(IndexedClass::default());
-                indexed.classes.insert(class.path, id);
-                bases.push((module, id, class.bases));
-            }
-            for function in file.functions {
-                let id = index.functions.len();
-                if let Some((class, method)) = function.path.rsplit_once('.') {
-                    if let Some(&class) = indexed.classes.get(class) {
-                        index.classes[class].methods.insert(method.to_owned(), id);
-                    }
-                }
-                indexed.functions.insert(function.path.clone(), id);
-                index.changes.push(function.changes);
-                index.functions.push(IndexedFunction {
-                    module,
-                    path: function.path,
-                    line: function.line,
-                    kind: function.kind,
-                    calls: function.calls,
-                });
-            }
-            index.modules.push(indexed);
+            index.by_path.insert(part.module.path.clone(), module);
+            index.modules.push(part.module);
+            index.functions.extend(part.functions);
+            index.changes.extend(part.changes);
+            index.classes.extend(part.classes);
+            bases.extend(part.bases);
         }
-        for (module, class, class_bases) in bases {
-            let resolved: Vec<Option<ClassId>> = class_bases
-                .iter()
-                .map(|base| match index.resolve(module, base.as_ref()?) {
-                    Some(Target::Class(base)) => Some(base),
-                    _ => None,
-                })
-                .collect();
+        let resolved: Vec<(ClassId, Vec<Option<ClassId>>)> = bases
+            .into_par_iter()
+            .map(|(module, class, class_bases)| {
+                let resolved = class_bases
+                    .iter()
+                    .map(|base| match index.resolve(module, base.as_ref()?) {
+                        Some(Target::Class(base)) => Some(base),
+                        _ => None,
+                    })
+                    .collect();
+                (class, resolved)
+            })
+            .collect();
+        for (class, resolved) in resolved {
             for base in resolved.iter().flatten() {
                 index.classes[*base].subclasses.push(class);
             }
@@ -231,8 +333,24 @@ impl PythonIndex {
         }
         index.suspending = index.find_suspending();
         index.wrappers = index.find_wrappers();
-        index.changes = index.inherit_changes();
+        // What the fixpoints read is not needed any more.
         index
+            .functions
+            .par_iter_mut()
+            .for_each(|function| function.kind.settled());
+        index
+    }
+
+    /// Whether the configuration names a method, which a call on a receiver of any type may
+    /// match.
+    pub fn configures_methods(&self) -> bool {
+        self.configured.have_methods()
+    }
+
+    /// Whether `module` defines a function or class `name` at its top level.
+    pub fn defines(&self, module: ModuleId, name: &str) -> bool {
+        let module = &self.modules[module.0];
+        module.functions.contains_key(name) || module.classes.contains_key(name)
     }
 
     /// The module of the file reported under `path`, if it is part of the index.
@@ -277,9 +395,9 @@ impl PythonIndex {
         }
     }
 
-    /// The state a call of `reference` (in module `from`) changes that the caller sees: the
-    /// `self` attributes a method called on `self` changes, the globals a function of this
-    /// module changes.
+    /// The state a call of `reference` (in module `from`) changes that the caller sees, itself
+    /// or through the functions it calls: the `self` attributes a method called on `self`
+    /// changes, the globals a function of this module changes.
     pub fn changes(&self, from: ModuleId, reference: &Reference) -> Vec<String> {
         let on_self = match reference {
             Reference::SelfMethod { .. } | Reference::SuperMethod { .. } => true,
@@ -287,10 +405,23 @@ impl PythonIndex {
             Reference::Imported(_) | Reference::AnyMethod(_) => return Vec::new(),
         };
         let mut changes = Vec::new();
-        for id in self.candidates(from, reference).unwrap_or_default() {
+        let mut pending = self.candidates(from, reference).unwrap_or_default();
+        let mut visited: FxHashSet<FunctionId> = FxHashSet::default();
+        let mut budget = Budget(CHANGE_STEPS);
+        while let Some(id) = pending.pop() {
+            if !visited.insert(id) || !budget.spend() {
+                continue;
+            }
             for chain in &self.changes[id] {
                 if is_self_chain(chain) == on_self && !changes.contains(chain) {
                     changes.push(chain.clone());
+                }
+            }
+            let function = &self.functions[id];
+            for call in &function.calls {
+                let call_on_self = !matches!(call, Reference::InModule(_));
+                if call_on_self == on_self {
+                    pending.extend(self.candidates(function.module, call).unwrap_or_default());
                 }
             }
         }
@@ -335,16 +466,23 @@ impl PythonIndex {
             }
             Reference::SelfMethod { class, method } => {
                 let class = *module.classes.get(class)?;
-                let Lookup::Found(found) = self.lookup_method(class, method, 0) else {
+                let Lookup::Found(found) = self.lookup_method(class, method) else {
                     return None;
                 };
                 let mut candidates = vec![found];
+                // A method overridden across a large hierarchy (a framework's base class) is as
+                // good as unknown.
+                let mut budget = Budget(OVERRIDE_STEPS);
                 let mut pending = self.classes[class].subclasses.clone();
-                let mut seen: HashSet<ClassId> = HashSet::from([class]);
+                let mut seen: Vec<ClassId> = vec![class];
                 while let Some(subclass) = pending.pop() {
-                    if !seen.insert(subclass) {
+                    if seen.contains(&subclass) {
                         continue;
                     }
+                    if !budget.spend() {
+                        return None;
+                    }
+                    seen.push(subclass);
                     let subclass = &self.classes[subclass];
                     if let Some(&id) = subclass.methods.get(method.as_str()) {
                         candidates.push(id);
@@ -356,7 +494,7 @@ impl PythonIndex {
             Reference::SuperMethod { class, method } => {
                 let class = *module.classes.get(class)?;
                 for base in &self.classes[class].bases {
-                    match self.lookup_method((*base)?, method, 0) {
+                    match self.lookup_method((*base)?, method) {
                         Lookup::Found(id) => return Some(vec![id]),
                         Lookup::Missing => continue,
                         Lookup::Unknown => return None,
@@ -369,19 +507,23 @@ impl PythonIndex {
     }
 
     /// A method of `class` or of its bases, in order.
-    fn lookup_method(&self, class: ClassId, method: &str, depth: usize) -> Lookup {
+    fn lookup_method(&self, class: ClassId, method: &str) -> Lookup {
+        self.lookup_method_within(class, method, &mut Budget(LOOKUP_STEPS))
+    }
+
+    fn lookup_method_within(&self, class: ClassId, method: &str, budget: &mut Budget) -> Lookup {
+        if !budget.spend() {
+            return Lookup::Unknown;
+        }
         let class = &self.classes[class];
         if let Some(&id) = class.methods.get(method) {
             return Lookup::Found(id);
-        }
-        if depth > MAX_DEPTH {
-            return Lookup::Unknown;
         }
         for base in &class.bases {
             let Some(base) = base else {
                 return Lookup::Unknown;
             };
-            match self.lookup_method(*base, method, depth + 1) {
+            match self.lookup_method_within(*base, method, budget) {
                 Lookup::Missing => continue,
                 found_or_unknown => return found_or_unknown,
             }
@@ -392,10 +534,12 @@ impl PythonIndex {
     /// What a module-level or imported reference names in the project.
     fn resolve(&self, from: ModuleId, reference: &Reference) -> Option<Target> {
         match reference {
-            Reference::InModule(path) => self.resolve_in_module(from, path, 0),
+            Reference::InModule(path) => {
+                self.resolve_in_module(from, path, &mut Budget(RESOLUTION_STEPS))
+            }
             Reference::Imported(name) => {
                 let absolute = self.absolute(from, name)?;
-                self.resolve_absolute(from, &absolute, 0)
+                self.resolve_absolute(from, &absolute, &mut Budget(RESOLUTION_STEPS))
             }
             _ => None,
         }
@@ -414,15 +558,12 @@ impl PythonIndex {
 
     /// Resolves an absolute dotted name: the longest module name that starts it, then the rest
     /// in that module.
-    fn resolve_absolute(&self, from: ModuleId, name: &str, depth: usize) -> Option<Target> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
+    fn resolve_absolute(&self, from: ModuleId, name: &str, budget: &mut Budget) -> Option<Target> {
         let mut split = name.len();
         loop {
             let (module_name, rest) = (&name[..split], name.get(split + 1..).unwrap_or(""));
             if let Some(module) = self.closest_module(from, module_name) {
-                if let Some(target) = self.resolve_in_module(module, rest, depth) {
+                if let Some(target) = self.resolve_in_module(module, rest, budget) {
                     return Some(target);
                 }
             }
@@ -432,7 +573,15 @@ impl PythonIndex {
 
     /// A dotted path (`spawn`, `Cache.refresh`, empty for the module itself) in a module,
     /// following the module's imports for names it imports from elsewhere.
-    fn resolve_in_module(&self, module: ModuleId, path: &str, depth: usize) -> Option<Target> {
+    fn resolve_in_module(
+        &self,
+        module: ModuleId,
+        path: &str,
+        budget: &mut Budget,
+    ) -> Option<Target> {
+        if !budget.spend() {
+            return None;
+        }
         if path.is_empty() {
             return Some(Target::Module);
         }
@@ -445,7 +594,7 @@ impl PythonIndex {
         }
         if let Some((class, method)) = path.rsplit_once('.') {
             if let Some(&class) = indexed.classes.get(class) {
-                return match self.lookup_method(class, method, 0) {
+                return match self.lookup_method(class, method) {
                     Lookup::Found(id) => Some(Target::Function(id)),
                     Lookup::Missing | Lookup::Unknown => None,
                 };
@@ -460,7 +609,7 @@ impl PythonIndex {
         } else {
             format!("{absolute}.{rest}")
         };
-        self.resolve_absolute(module, &full, depth + 1)
+        self.resolve_absolute(module, &full, budget)
     }
 
     /// The module named `name`; when several files of the run have that name (unrelated
@@ -521,128 +670,317 @@ impl PythonIndex {
                     .function_name(id)
                     .is_some_and(|name| names.has_name(&name))
         };
-        let mut graph: HashMap<FunctionId, Coroutine<FunctionId>> = HashMap::new();
-        for (id, function) in self.functions.iter().enumerate() {
-            let FunctionKind::Coroutine(facts) = &function.kind else {
-                continue;
-            };
-            if configured(&self.configured.never_suspend, id) {
-                graph.insert(id, Coroutine::default());
-                continue;
-            }
-            let mut coroutine = Coroutine {
-                suspends_directly: facts.suspends_directly
-                    || configured(&self.configured.always_suspend, id),
-                awaits: Vec::new(),
-            };
-            for reference in &facts.awaits {
-                if self.is_configured(&self.configured.always_suspend, function.module, reference) {
-                    coroutine.suspends_directly = true;
-                } else if self.is_configured(
-                    &self.configured.never_suspend,
-                    function.module,
-                    reference,
-                ) {
-                    continue;
-                } else {
-                    match self.awaited_coroutines(function.module, reference) {
-                        Some(callees) => coroutine.awaits.extend(callees),
-                        None => coroutine.suspends_directly = true,
+        let graph: HashMap<FunctionId, Coroutine<FunctionId>> = self
+            .functions
+            .par_iter()
+            .enumerate()
+            .filter_map(|(id, function)| {
+                let FunctionKind::Coroutine(facts) = &function.kind else {
+                    return None;
+                };
+                if configured(&self.configured.never_suspend, id) {
+                    return Some((id, Coroutine::default()));
+                }
+                let mut coroutine = Coroutine {
+                    suspends_directly: facts.suspends_directly
+                        || configured(&self.configured.always_suspend, id),
+                    awaits: Vec::new(),
+                };
+                for reference in &facts.awaits {
+                    if self.is_configured(
+                        &self.configured.always_suspend,
+                        function.module,
+                        reference,
+                    ) {
+                        coroutine.suspends_directly = true;
+                    } else if self.is_configured(
+                        &self.configured.never_suspend,
+                        function.module,
+                        reference,
+                    ) {
+                        continue;
+                    } else {
+                        match self.awaited_coroutines(function.module, reference) {
+                            Some(callees) => coroutine.awaits.extend(callees),
+                            None => coroutine.suspends_directly = true,
+                        }
                     }
                 }
-            }
-            graph.insert(id, coroutine);
-        }
+                Some((id, coroutine))
+            })
+            .collect();
         may_suspend(&graph)
     }
 
-    /// Each function's changes, with those of the functions it calls: `self` attributes through
-    /// calls on `self`, globals through calls of the module's functions (a fixpoint).
-    fn inherit_changes(&self) -> Vec<Vec<String>> {
-        let mut changes = self.changes.clone();
-        let mut callers: Vec<Vec<(FunctionId, bool)>> = vec![Vec::new(); self.functions.len()];
-        for (caller, function) in self.functions.iter().enumerate() {
-            for reference in &function.calls {
-                let on_self = !matches!(reference, Reference::InModule(_));
-                let callees = self.candidates(function.module, reference);
-                for callee in callees.unwrap_or_default() {
-                    callers[callee].push((caller, on_self));
-                }
-            }
-        }
-        let mut pending: Vec<FunctionId> = (0..changes.len())
-            .filter(|id| !changes[*id].is_empty())
-            .collect();
-        while let Some(callee) = pending.pop() {
-            for &(caller, on_self) in &callers[callee] {
-                let inherited: Vec<String> = changes[callee]
-                    .iter()
-                    .filter(|chain| is_self_chain(chain) == on_self)
-                    .filter(|chain| !changes[caller].contains(chain))
-                    .cloned()
-                    .collect();
-                if !inherited.is_empty() {
-                    changes[caller].extend(inherited);
-                    pending.push(caller);
-                }
-            }
-        }
-        changes
-    }
-
-    /// The task wrappers: functions returning a task they create and do not keep, then
-    /// (to a fixpoint) functions returning what a wrapper or a configured task function
-    /// returns.
-    fn find_wrappers(&self) -> HashMap<FunctionId, TaskSite> {
+    /// The task wrappers: functions returning a task they create and do not keep, or what a
+    /// configured task function returns, then (to a fixpoint) functions returning what a
+    /// wrapper returns.
+    fn find_wrappers(&self) -> FxHashMap<FunctionId, TaskSite> {
         let site_in = |id: FunctionId, site: &Site| TaskSite {
             path: self.modules[self.functions[id].module.0].path.clone(),
             line: site.line,
             range: site.range.clone(),
         };
-        let mut wrappers: HashMap<FunctionId, TaskSite> = HashMap::new();
-        for (id, function) in self.functions.iter().enumerate() {
-            if let FunctionKind::ReturnsCalls(returned) = &function.kind {
-                if let Some(site) = &returned.created_task {
-                    wrappers.insert(id, site_in(id, site));
+        /// What a function returning calls is, before the fixpoint.
+        enum Returned {
+            /// A wrapper: it creates the task at this site.
+            Wrapper(TaskSite),
+            /// It returns what these candidates return, for each call.
+            Relay(Vec<Vec<FunctionId>>),
+        }
+        let returned: Vec<(FunctionId, Returned)> = self
+            .functions
+            .par_iter()
+            .enumerate()
+            .filter_map(|(id, function)| {
+                let FunctionKind::ReturnsCalls(returned) = &function.kind else {
+                    return None;
+                };
+                let configured = returned.calls.iter().find(|(reference, _)| {
+                    self.is_configured(&self.configured.task_functions, function.module, reference)
+                });
+                Some(match (&returned.created_task, configured) {
+                    (Some(site), _) | (None, Some((_, site))) => {
+                        (id, Returned::Wrapper(site_in(id, site)))
+                    }
+                    (None, None) => {
+                        let inner: Vec<Vec<FunctionId>> = returned
+                            .calls
+                            .iter()
+                            .filter_map(|(reference, _)| {
+                                self.candidates(function.module, reference)
+                            })
+                            .collect();
+                        if inner.is_empty() {
+                            return None;
+                        }
+                        (id, Returned::Relay(inner))
+                    }
+                })
+            })
+            .collect();
+        let mut wrappers: FxHashMap<FunctionId, TaskSite> = FxHashMap::default();
+        let mut relays: Vec<(FunctionId, Vec<Vec<FunctionId>>)> = Vec::new();
+        for (id, returned) in returned {
+            match returned {
+                Returned::Wrapper(site) => {
+                    wrappers.insert(id, site);
                 }
+                Returned::Relay(inner) => relays.push((id, inner)),
             }
         }
         loop {
-            let mut found = Vec::new();
-            for (id, function) in self.functions.iter().enumerate() {
-                let FunctionKind::ReturnsCalls(returned) = &function.kind else {
-                    continue;
-                };
-                if wrappers.contains_key(&id) {
-                    continue;
-                }
-                for (reference, site) in &returned.calls {
-                    if self.is_configured(
-                        &self.configured.task_functions,
-                        function.module,
-                        reference,
-                    ) {
-                        found.push((id, site_in(id, site)));
-                        break;
-                    }
-                    let inner = self.candidates(function.module, reference);
-                    let inner_site = inner.as_ref().and_then(|inner| {
-                        let sites: Vec<&TaskSite> =
-                            inner.iter().filter_map(|id| wrappers.get(id)).collect();
-                        (sites.len() == inner.len())
-                            .then(|| sites.first().copied())
-                            .flatten()
-                    });
-                    if let Some(inner_site) = inner_site {
-                        found.push((id, inner_site.clone()));
-                        break;
-                    }
-                }
-            }
+            let found: Vec<(FunctionId, TaskSite)> = relays
+                .iter()
+                .filter(|(id, _)| !wrappers.contains_key(id))
+                .filter_map(|(id, inner)| {
+                    let site = inner.iter().find_map(|candidates| {
+                        let sites: Vec<&TaskSite> = candidates
+                            .iter()
+                            .filter_map(|candidate| wrappers.get(candidate))
+                            .collect();
+                        if sites.len() == candidates.len() {
+                            sites.first().map(|site| (*site).clone())
+                        } else {
+                            None
+                        }
+                    })?;
+                    Some((*id, site))
+                })
+                .collect();
             if found.is_empty() {
                 return wrappers;
             }
             wrappers.extend(found);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn index_of(files: &[(&str, &str)]) -> PythonIndex {
+        let facts = files
+            .iter()
+            .map(|(path, text)| {
+                let source = SourceFile::new(*path, *text);
+                extract(&source, &super::super::parse(&source))
+            })
+            .collect();
+        PythonIndex::build(facts, &ExternalFacts::default())
+    }
+
+    fn module(index: &PythonIndex, path: &str) -> ModuleId {
+        index.module_id(path).expect("the file is indexed")
+    }
+
+    fn imported(name: &str) -> Reference {
+        Reference::Imported(name.to_owned())
+    }
+
+    const TASKS: &str = "\
+import asyncio
+
+_tasks = set()
+
+
+def spawn(coro):
+    return asyncio.create_task(coro)
+
+
+def spawn_named(coro, name):
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(coro, name=name)
+    task.add_done_callback(print)
+    return task
+
+
+def fire(coro):
+    return spawn(coro)
+
+
+def tracked(coro):
+    task = asyncio.create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
+class Service:
+    def _spawn(self, coro):
+        self.task = asyncio.create_task(coro)
+        return self.task
+
+    def start(self, coro):
+        return self._loop.create_task(coro)
+";
+
+    #[test]
+    fn wrappers_return_tasks_they_do_not_keep() {
+        let index = index_of(&[
+            ("app/pkg/__init__.py", ""),
+            ("app/pkg/tasks.py", TASKS),
+            ("app/pkg/main.py", ""),
+        ]);
+        let main = module(&index, "app/pkg/main.py");
+        let site = |line| {
+            let range_of = |needle: &str| {
+                let start = TASKS.find(needle).expect("the call is in the file");
+                start..start + needle.len()
+            };
+            let range = match line {
+                7 => range_of("asyncio.create_task(coro)"),
+                _ => range_of("loop.create_task(coro, name=name)"),
+            };
+            Some(Returns::Task(Some(TaskSite {
+                path: "app/pkg/tasks.py".to_owned(),
+                line,
+                range,
+            })))
+        };
+        assert_eq!(index.returns(main, &imported("pkg.tasks.spawn")), site(7));
+        assert_eq!(
+            index.returns(main, &imported(".tasks.spawn_named")),
+            site(12)
+        );
+        assert_eq!(index.returns(main, &imported("pkg.tasks.fire")), site(7));
+        assert_eq!(index.returns(main, &imported("pkg.tasks.tracked")), None);
+        let tasks = module(&index, "app/pkg/tasks.py");
+        let method = |name: &str| Reference::SelfMethod {
+            class: "Service".to_owned(),
+            method: name.to_owned(),
+        };
+        assert_eq!(index.returns(tasks, &method("_spawn")), None);
+        assert!(matches!(
+            index.returns(tasks, &method("start")),
+            Some(Returns::Task(Some(TaskSite { line: 34, .. })))
+        ));
+    }
+
+    #[test]
+    fn relative_imports_and_reexports_resolve_across_the_package() {
+        let index = index_of(&[
+            ("src/shop/__init__.py", "from .store import persist\n"),
+            (
+                "src/shop/store.py",
+                "async def persist(record):\n    pass\n\ndef compact():\n    pass\n",
+            ),
+            ("src/shop/api/__init__.py", ""),
+            ("src/shop/api/handlers.py", ""),
+        ]);
+        let handlers = module(&index, "src/shop/api/handlers.py");
+        for name in [
+            "..persist",
+            "..store.persist",
+            "shop.persist",
+            "shop.store.persist",
+        ] {
+            assert_eq!(
+                index.returns(handlers, &imported(name)),
+                Some(Returns::Coroutine),
+                "{name}"
+            );
+        }
+        assert_eq!(index.returns(handlers, &imported("..store.compact")), None);
+        assert_eq!(index.returns(handlers, &imported("...persist")), None);
+    }
+
+    #[test]
+    fn suspension_flows_across_modules_and_through_overrides() {
+        let index = index_of(&[
+            (
+                "clock.py",
+                "import asyncio\n\nTICKS = 0\n\nasync def tick():\n    global TICKS\n    TICKS += 1\n\nasync def pause():\n    await asyncio.sleep(0)\n",
+            ),
+            (
+                "worker.py",
+                "from clock import tick, pause\n\nasync def step():\n    await tick()\n\nasync def rest():\n    await tick()\n    await pause()\n",
+            ),
+            (
+                "base.py",
+                "class Poller:\n    async def poll(self):\n        self.polls = 1\n\n    async def run(self):\n        while not self.polls:\n            await self.poll()\n\nclass Remote(Poller):\n    async def poll(self):\n        await self.reader.read()\n",
+            ),
+        ]);
+        let worker = module(&index, "worker.py");
+        assert_eq!(
+            index.awaiting(worker, &imported("clock.tick")),
+            Awaiting::Inline(Some(Definition {
+                name: "tick".to_owned(),
+                path: "clock.py".to_owned(),
+                line: 5,
+            }))
+        );
+        assert!(matches!(
+            index.awaiting(worker, &Reference::InModule("step".to_owned())),
+            Awaiting::Inline(Some(Definition { line: 3, .. }))
+        ));
+        assert_eq!(
+            index.awaiting(worker, &Reference::InModule("rest".to_owned())),
+            Awaiting::Suspends
+        );
+        assert_eq!(
+            index.changes(worker, &Reference::InModule("step".to_owned())),
+            Vec::<String>::new(),
+            "`TICKS` is a global of another module"
+        );
+        let base = module(&index, "base.py");
+        let poll = Reference::SelfMethod {
+            class: "Poller".to_owned(),
+            method: "poll".to_owned(),
+        };
+        assert_eq!(
+            index.awaiting(base, &poll),
+            Awaiting::Suspends,
+            "`Remote.poll` overrides it and reads"
+        );
+        let mut changes = index.changes(base, &poll);
+        changes.sort();
+        assert_eq!(
+            changes,
+            ["self.polls", "self.reader"],
+            "both overrides change"
+        );
     }
 }

@@ -7,8 +7,9 @@
 //! `tests/__init__.py`) is `test_store`. Only the files of the run count, so linting a file on
 //! its own gives it a name of its own.
 
-use std::collections::HashSet;
-use std::path::{Component, Path};
+use rustc_hash::FxHashSet;
+
+use rayon::prelude::*;
 
 /// Where a file sits in the module tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,32 +34,45 @@ impl ModuleName {
     }
 }
 
-/// The module name of each of `paths` (Python files, as reported), in order; `None` for a path
-/// that names no module (no file stem).
+/// The module name of each of `paths` (Python files, as reported, with `/` or `\\` between
+/// folders), in order; `None` for a path that names no module.
 pub fn module_names(paths: &[&str]) -> Vec<Option<ModuleName>> {
-    let packages: HashSet<&Path> = paths
+    let packages: FxHashSet<&str> = paths
         .iter()
-        .map(Path::new)
-        .filter(|path| path.file_stem().is_some_and(|stem| stem == "__init__"))
-        .filter_map(Path::parent)
+        .filter_map(|path| {
+            let (folder, file) = split_last(path);
+            matches!(file, "__init__.py" | "__init__.pyi").then_some(folder)
+        })
         .collect();
     paths
-        .iter()
-        .map(|path| module_name(Path::new(path), &packages))
+        .par_iter()
+        .map(|path| module_name(path, &packages))
         .collect()
 }
 
-fn module_name(path: &Path, packages: &HashSet<&Path>) -> Option<ModuleName> {
-    let stem = path.file_stem()?.to_str()?;
+/// A path's folder (empty at the top) and its last part.
+fn split_last(path: &str) -> (&str, &str) {
+    path.rsplit_once(['/', '\\']).unwrap_or(("", path))
+}
+
+fn module_name(path: &str, packages: &FxHashSet<&str>) -> Option<ModuleName> {
+    let (mut folder, file) = split_last(path);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    if stem.is_empty() {
+        return None;
+    }
     let is_package = stem == "__init__";
     let mut parts: Vec<&str> = if is_package { Vec::new() } else { vec![stem] };
-    let mut folder = path.parent();
-    while let Some(current) = folder.filter(|folder| packages.contains(folder)) {
-        match current.components().next_back() {
-            Some(Component::Normal(name)) => parts.push(name.to_str()?),
-            _ => break,
+    while packages.contains(folder) {
+        let (parent, name) = split_last(folder);
+        if name.is_empty() || name == "." || name == ".." {
+            break;
         }
-        folder = current.parent();
+        parts.push(name);
+        if parent == folder {
+            break;
+        }
+        folder = parent;
     }
     parts.reverse();
     let name = parts.join(".");
