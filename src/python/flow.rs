@@ -193,7 +193,7 @@ impl<'h, 'b> Flow<'h, 'b> {
                 out | states
             }
             Stmt::While(while_stmt) => {
-                let keyword = keyword_range(stmt, 5);
+                let keyword = keyword_range(stmt, "while");
                 self.looping(
                     stmt,
                     keyword,
@@ -204,7 +204,14 @@ impl<'h, 'b> Flow<'h, 'b> {
                 )
             }
             Stmt::For(for_stmt) => {
-                let keyword = keyword_range(stmt, if for_stmt.is_async { 9 } else { 3 });
+                let keyword = keyword_range(
+                    stmt,
+                    if for_stmt.is_async {
+                        "async for"
+                    } else {
+                        "for"
+                    },
+                );
                 self.looping(
                     stmt,
                     keyword,
@@ -624,7 +631,7 @@ fn mentions_expr(expr: &Expr, handle: Handle<'_>) -> bool {
 }
 
 /// The range of a compound statement's keyword (`while`, `for`, `async for`).
-fn keyword_range(stmt: &Stmt, len: usize) -> Range<usize> {
+pub fn keyword_range(stmt: &Stmt, keyword: &str) -> Range<usize> {
     let start = stmt.range().start().to_usize();
-    start..start + len
+    start..start + keyword.len()
 }

@@ -2,10 +2,9 @@
 //! functions are coroutine functions, which classes define what, which expressions evaluate to
 //! an event loop, and the names bound in each function scope.
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::uses::for_each_child_body;
 

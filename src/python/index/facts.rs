@@ -1,20 +1,24 @@
 //! The index pass over one module: what it defines (functions and methods by their dotted path
 //! in the module, classes and their bases, import bindings), and what the index needs to know of
-//! each function: what a coroutine awaits, and which tasks a plain function returns without
-//! keeping them.
+//! each function: what a coroutine awaits, which tasks a plain function returns without keeping
+//! them, and what a function that a loop of a coroutine may call changes.
+//!
+//! The pass is cheap where a module cannot matter: only coroutines are walked for their awaits;
+//! the functions whose text mentions a task source are walked for the tasks they return, the
+//! other plain functions only scanned for `return call(...)`; and what a function changes is
+//! recorded only for those called in a loop of a coroutine of the module (and what they call).
 
-use rustc_hash::FxHashSet;
 use std::ops::Range;
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
+use rustc_hash::FxHashSet;
 
 use super::super::calls::{Created, TASK_SOURCE_WORDS};
 use super::super::effects::Effects;
 use super::super::flow::keeps;
-use super::super::resolve::is_super_call;
-use super::super::resolve::{EnclosingClass, Reference, Resolver};
+use super::super::resolve::{is_super_call, EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
     callable_of, contains_yield, dotted, is_self, Callable, FunctionScope, Module,
 };

@@ -7,9 +7,8 @@
 //! `tests/__init__.py`) is `test_store`. Only the files of the run count, so linting a file on
 //! its own gives it a name of its own.
 
-use rustc_hash::FxHashSet;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 /// Where a file sits in the module tree.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,9 +17,9 @@ use std::ops::Range;
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{Expr, Stmt};
-use ruff_text_size::Ranged;
 
 use super::super::checker::Checker;
+use super::super::flow::keyword_range;
 use super::super::index::Definition;
 use super::super::loops::{find_spin, InlineAwait, Spin};
 use super::super::semantic::constant_truth;
@@ -104,12 +104,6 @@ fn closing_note(spin: &Spin) -> Option<(Range<usize>, String)> {
             truth = if truth { "true" } else { "false" }
         ),
     ))
-}
-
-/// The range of the loop's keyword.
-fn keyword_range(stmt: &Stmt, keyword: &str) -> Range<usize> {
-    let start = stmt.range().start().to_usize();
-    start..start + keyword.len()
 }
 
 /// Whether the loop awaits anything at all (an `await`, `async for`, `async with`), outside
