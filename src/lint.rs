@@ -1,13 +1,14 @@
 //! Linting a project: every file of a run is read once and goes through two passes.
 //!
 //! 1. In parallel, each file is read, decoded, parsed (Python) and its facts for the project
-//!    index extracted ([`python::index::extract`], [`rust::index::extract`]).
+//!    index extracted ([`python::index::extract`], [`rust::first_pass`]).
 //! 2. The [`ProjectIndex`] is built from the facts of every file, with the facts of the
 //!    configuration ([`ExternalFacts`]).
 //! 3. In parallel, each file is analyzed by its language's front-end against the index, and the
 //!    suppressions and the rule selection are applied. A Python module is parsed once, in the
-//!    first pass, and its syntax tree kept for the second; a Rust file is parsed again (syn's
-//!    spans live in a thread-local map, which is cleared after each pass over a file).
+//!    first pass, and its syntax tree kept for the second; a Rust file is parsed again only if
+//!    it names something async or calls what may create a future or a task (syn's trees cannot
+//!    move between threads: see [`rust::FirstPass`]).
 //!
 //! Never panics on any input: problems reading a file are typed errors, and a panic inside a
 //! front-end becomes that file's [`FileError::Internal`]; the other files go on.
@@ -36,6 +37,9 @@ pub struct Settings {
     /// Functions outside the project that return tasks, are coroutine functions, or always or
     /// never suspend (`tasklint.toml`).
     pub external: ExternalFacts,
+    /// Skip the rules on files that cannot have a finding (see [`rust::second_pass`]). On by
+    /// default; turned off only to check that it changes nothing.
+    pub prefilter: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +48,7 @@ impl Default for Settings {
         Settings {
             enabled: Rule::defaults().collect(),
             external: ExternalFacts::default(),
+            prefilter: true,
         }
     }
 }
@@ -113,8 +118,7 @@ struct PreparedFile {
 /// What the first pass keeps of a file's syntax for the second.
 enum Syntax {
     Python(python::ParsedModule),
-    /// Parsed again by the second pass.
-    Rust,
+    Rust(rust::FirstPass),
 }
 
 /// One file's contribution to the index.
@@ -190,10 +194,10 @@ fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), 
     let source = SourceFile::new(display_path, decode(display_path, bytes)?);
     Ok(match Language::of(Path::new(display_path)) {
         Some(Language::Rust) => {
-            let facts = rust::index::extract(&source);
+            let (facts, first_pass) = rust::first_pass(&source);
             let file = PreparedFile {
                 source,
-                syntax: Syntax::Rust,
+                syntax: Syntax::Rust(first_pass),
             };
             (file, Facts::Rust(facts))
         }
@@ -242,7 +246,10 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
 fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
     let PreparedFile { source, syntax } = file;
     let analysis = match &syntax {
-        Syntax::Rust => rust::analyze(&source, &index.rust),
+        Syntax::Rust(first_pass) if settings.prefilter => {
+            rust::second_pass(&source, first_pass, &index.rust)
+        }
+        Syntax::Rust(_) => rust::analyze(&source, &index.rust),
         Syntax::Python(parsed) => python::analyze(&source, parsed, &index.python),
     };
     drop(syntax);

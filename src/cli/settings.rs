@@ -102,6 +102,7 @@ impl CheckSettings {
             lint: lint::Settings {
                 enabled: enabled_rules(&args.select, &args.ignore),
                 external,
+                prefilter: true,
             },
             walk: WalkOptions {
                 ignore_files: !args.no_ignore,

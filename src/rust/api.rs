@@ -474,6 +474,29 @@ pub fn canonical(path: &str) -> String {
     }
 }
 
+/// Every path of the tables that creates a task or a future, or names a runtime's type.
+fn table_paths() -> impl Iterator<Item = &'static str> {
+    SPAWN_FUNCTIONS
+        .iter()
+        .map(|(path, _)| *path)
+        .chain(KNOWN_TYPES.iter().map(|(path, _)| *path))
+        .chain(CONSTRUCTORS.iter().map(|(path, _)| *path))
+        .chain(ASYNC_CHANNELS.iter().copied())
+        .chain(FUTURE_FUNCTIONS.iter().copied())
+        .chain(READY_FUTURES.iter().copied())
+}
+
+/// The crates of the tables (`tokio`, `smol`, `futures_util`...): a file that names none of
+/// them, nor `spawn` or a handle type, cannot reach their API (the bare names resolved without
+/// an import are spawns). `std` and `core` are left out: their only entries are `future::ready`,
+/// and `future` is one of the words a file is checked for anyway.
+pub fn async_crates() -> impl Iterator<Item = &'static str> {
+    table_paths()
+        .chain(CRATE_ALIASES.iter().map(|(alias, _)| *alias))
+        .map(crate_of)
+        .filter(|name| !matches!(*name, "std" | "core"))
+}
+
 /// The crate a path starts with: `tokio` for `tokio::task::spawn`.
 pub fn crate_of(path: &str) -> &str {
     path.split("::").next().unwrap_or(path)
@@ -510,6 +533,16 @@ mod tests {
         assert!(HandleKind::AsyncStdJoinHandle
             .drop_message()
             .contains("detached"));
+    }
+
+    #[test]
+    fn the_words_of_a_file_that_uses_a_table_path_name_its_crate() {
+        let crates: Vec<&str> = async_crates().collect();
+        for path in table_paths() {
+            let named = crates.contains(&crate_of(path)) || path.contains("future");
+            assert!(named, "{path}");
+        }
+        assert!(crates.contains(&"futures_util") && !crates.contains(&"std"));
     }
 
     #[test]

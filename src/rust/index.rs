@@ -21,10 +21,9 @@
 //! `ExternalFacts` name external functions by path.
 //!
 //! Facts are plain data ([`RustFileFacts`]), extracted from each file in parallel and joined by
-//! [`RustIndex::build`]. A file whose text names nothing async (no `async`, `Future`, `spawn` or
-//! task handle type) can define no future and no wrapper: only its top-level `use` and `mod`
-//! items are read, without parsing the rest (most of a typical crate; the lint pass parses
-//! every file anyway). Its plain methods then have no summary, which only makes TL004 assume
+//! [`RustIndex::build`]. A file whose text names nothing async (no `async`, future, `spawn`, task
+//! handle type or runtime crate) can define no future and no wrapper: only its modules, imports
+//! and types are kept. Its plain methods then have no summary, which only makes TL004 assume
 //! that a call of one may change its receiver.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -127,102 +126,29 @@ pub struct RustFileFacts {
     functions: Vec<FunctionFacts>,
 }
 
-/// Words a file must contain to define a future or a task wrapper.
-const ASYNC_WORDS: &[&str] = &[
-    "async",
-    "Future",
-    "spawn",
-    "JoinHandle",
-    "JoinSet",
-    "RemoteHandle",
-    "AbortOnDropHandle",
-    "Task",
-];
+impl RustFileFacts {
+    /// The crate the file is in (see [`FileScope::krate`]).
+    pub(super) fn krate(&self) -> &str {
+        self.scope.as_ref().map_or("", |scope| &scope.krate)
+    }
 
-/// Extracts one file's facts. A file that does not parse contributes nothing.
-pub fn extract(source: &SourceFile) -> RustFileFacts {
-    let _spans = super::ForgetSpans;
-    let text = if ASYNC_WORDS.iter().any(|word| source.text.contains(word)) {
-        None
-    } else {
-        Some(module_items(&source.text))
-    };
-    let Ok(file) = syn::parse_file(text.as_deref().unwrap_or(&source.text)) else {
-        return RustFileFacts {
+    /// The facts of a file that does not parse: nothing but its path.
+    pub(super) fn empty(source: &SourceFile) -> Self {
+        RustFileFacts {
             path: source.path.clone(),
             ..RustFileFacts::default()
-        };
-    };
-    let model = Model::new(&file);
-    let mut facts = facts_of(source, &file, &model);
-    if text.is_some() {
-        let module = facts.scope.as_ref().map(|scope| scope.module.clone());
-        let module = module.unwrap_or_default();
-        facts.types = type_names(&source.text)
-            .map(|name| (module.clone(), name.to_owned()))
-            .collect();
-    }
-    facts
-}
-
-/// The names of the types and traits a file defines on lines of their own (`pub struct Mutex`).
-fn type_names(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter_map(|line| {
-        let item = without_visibility(line);
-        let rest = ["struct ", "enum ", "union ", "trait ", "type "]
-            .iter()
-            .find_map(|keyword| item.strip_prefix(keyword))?;
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        Some(&rest[..end]).filter(|name| !name.is_empty())
-    })
-}
-
-/// The top-level `use` and `mod name;` items of a file (those that start a line), as text.
-fn module_items(text: &str) -> String {
-    let mut items = String::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let item = without_visibility(line);
-        let wanted = item.starts_with("use ")
-            || (item.starts_with("mod ") && line.trim_end().ends_with(';'));
-        if !wanted {
-            continue;
-        }
-        let mut current = line;
-        loop {
-            items.push_str(current);
-            items.push('\n');
-            if current.trim_end().ends_with(';') {
-                break;
-            }
-            match lines.next() {
-                Some(next) => current = next,
-                None => break,
-            }
         }
     }
-    items
 }
 
-/// An item's text after `pub`, `pub(crate)`, `pub(super)` or `pub(in path)`.
-fn without_visibility(line: &str) -> &str {
-    let Some(rest) = line.strip_prefix("pub") else {
-        return line;
-    };
-    let rest = match rest.strip_prefix('(') {
-        Some(restricted) => match restricted.split_once(')') {
-            Some((_, after)) => after,
-            None => return line,
-        },
-        None => rest,
-    };
-    rest.strip_prefix(' ').unwrap_or(line)
-}
-
-/// The facts of a parsed file.
-pub(super) fn facts_of(source: &SourceFile, file: &syn::File, model: &Model<'_>) -> RustFileFacts {
+/// The facts of a parsed file. Without `functions`, only its modules and types: a file whose
+/// text names nothing async defines no future and no task wrapper.
+pub(super) fn facts_of(
+    source: &SourceFile,
+    file: &syn::File,
+    model: &Model<'_>,
+    functions: bool,
+) -> RustFileFacts {
     let scope = crates::scope_of(&source.path);
     let modules = model
         .modules()
@@ -241,14 +167,18 @@ pub(super) fn facts_of(source: &SourceFile, file: &syn::File, model: &Model<'_>)
             }
         })
         .collect();
-    let empty = RustIndex::default();
-    let project = Project {
-        index: &empty,
-        scope: &scope,
+    let functions = if functions {
+        let empty = RustIndex::default();
+        let project = Project {
+            index: &empty,
+            scope: &scope,
+        };
+        // Macro bodies are not parsed for the index: a macro whose tokens hold `.await` suspends.
+        let macros = MacroBodies::default();
+        Checker::new(source, model, &macros, project).facts(file)
+    } else {
+        Vec::new()
     };
-    // Macro bodies are not parsed for the index: a macro whose tokens hold `.await` suspends.
-    let macros = MacroBodies::default();
-    let functions = Checker::new(source, model, &macros, project).facts(file);
     let types = model
         .types()
         .map(|(module, name)| {
@@ -318,6 +248,14 @@ struct External {
 }
 
 impl External {
+    /// The last segment of every configured path (`spawn_tracked` for `rt::spawn_tracked`).
+    fn last_segments(&self) -> impl Iterator<Item = String> + '_ {
+        [&self.tasks, &self.coroutines]
+            .into_iter()
+            .flatten()
+            .map(|path| path.rsplit([':', '.']).next().unwrap_or(path).to_owned())
+    }
+
     fn new(facts: &ExternalFacts) -> Self {
         let set = |names: &[String]| names.iter().cloned().collect::<HashSet<String>>();
         External {
@@ -404,6 +342,10 @@ pub struct RustIndex {
     /// Library name → the crate of its `src` folder (`None` when two packages share the name).
     libraries: HashMap<String, Option<String>>,
     functions: Vec<IndexedFn>,
+    /// Crate → the names of its functions that return a future or a fresh task: a file that
+    /// calls none of those its crate can reach, nor a configured function, and names nothing
+    /// async, has nothing to report.
+    work_creating_names: HashMap<String, HashSet<String>>,
     external: External,
 }
 
@@ -518,7 +460,53 @@ impl RustIndex {
         index.settle_suspension(&all);
         index.settle_wrappers(&all);
         index.settle_summaries(&all);
+        for (id, krate, facts) in &all {
+            let function = &index.functions[*id];
+            if function.returns_future || function.wrapper.is_some() {
+                let names = index.work_creating_names.entry(krate.clone()).or_default();
+                names.insert(facts.name.clone());
+            }
+        }
         index
+    }
+
+    /// Whether a file of `krate` that calls `called` (the segments of called paths, and method
+    /// names) may create a future or a task that the rules look at: one of the names is that
+    /// of a function of the crate, or of a crate it reaches, that returns one, or of a
+    /// configured function.
+    pub fn may_create_work(&self, krate: &str, called: &[String]) -> bool {
+        let configured: HashSet<String> = self.external.last_segments().collect();
+        let named_libraries = called.iter().filter_map(|name| self.library(name));
+        let reached = self.reached_crates(std::iter::once(krate).chain(named_libraries));
+        called.iter().any(|name| {
+            configured.contains(name)
+                || reached.iter().any(|krate| {
+                    self.work_creating_names
+                        .get(*krate)
+                        .is_some_and(|names| names.contains(name))
+                })
+        })
+    }
+
+    /// The crates from which `start` may import a function: themselves, and the crates their
+    /// `use` items name, transitively.
+    fn reached_crates<'s>(&'s self, start: impl Iterator<Item = &'s str>) -> HashSet<&'s str> {
+        let mut reached = HashSet::new();
+        let mut pending: Vec<&str> = start.collect();
+        while let Some(krate) = pending.pop() {
+            if !reached.insert(krate) {
+                continue;
+            }
+            let Some(table) = self.crates.get(krate) else {
+                continue;
+            };
+            let imported = table.modules.values().flat_map(|module| {
+                let imports = module.imports.values();
+                imports.chain(&module.globs).filter_map(|path| path.first())
+            });
+            pending.extend(imported.filter_map(|first| self.library(first)));
+        }
+        reached
     }
 
     /// Whether the file at `path` was part of the index pass.

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::{analyze, index};
+use super::{analyze, first_pass, index, second_pass};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::external::ExternalFacts;
 use crate::source::SourceFile;
@@ -437,15 +437,14 @@ fn project_diagnostics(
         .iter()
         .map(|(path, text)| Rc::new(SourceFile::new(*path, *text)))
         .collect();
-    let facts = sources
-        .iter()
-        .map(|source| index::extract(source))
-        .collect();
+    let (facts, first_passes): (Vec<_>, Vec<_>) =
+        sources.iter().map(|source| first_pass(source)).unzip();
     let index = index::RustIndex::build(facts, external);
     sources
         .iter()
-        .flat_map(|source| {
-            analyze(source, &index)
+        .zip(&first_passes)
+        .flat_map(|(source, first)| {
+            second_pass(source, first, &index)
                 .diagnostics
                 .into_iter()
                 .map(|d| (Rc::clone(source), d))
@@ -521,6 +520,30 @@ fn tl003_a_test_crate_reaches_the_library_by_name() {
         ("tests/flush.rs", test),
     ]);
     assert_eq!(found, [at("tests/flush.rs", 3, "TL003")]);
+}
+
+#[test]
+fn tl003_in_a_file_that_names_nothing_async_calling_a_project_future() {
+    // Neither file of the calls names anything async: they are analyzed because they call a
+    // name that a reachable crate defines as returning a future.
+    let own = "pub fn kick() {\n    crate::util::flush();\n}\n";
+    let other = "use tasklint::util as u;\nfn main() {\n    u::flush();\n}\n";
+    let unrelated = "pub fn add(a: u8, b: u8) -> u8 {\n    a.wrapping_add(b)\n}\n";
+    let lib = format!("{SHOP_LIB}pub mod kick;\npub mod math;\n");
+    let found = project_findings(&[
+        ("src/lib.rs", &lib),
+        ("src/util.rs", SHOP_UTIL),
+        ("src/kick.rs", own),
+        ("src/math.rs", unrelated),
+        ("src/bin/tool.rs", other),
+    ]);
+    assert_eq!(
+        found,
+        [
+            at("src/kick.rs", 2, "TL003"),
+            at("src/bin/tool.rs", 3, "TL003")
+        ]
+    );
 }
 
 #[test]

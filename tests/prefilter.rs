@@ -1,0 +1,63 @@
+//! The prefilter never changes results: the files of `fixtures/` (and of the folder named by
+//! `TASKLINT_CORPUS`, for the pinned real-world corpus) are linted as one project with the
+//! prefilter on and off, with every rule enabled, and the findings must be identical.
+
+use std::path::{Path, PathBuf};
+
+use tasklint::discover::{discover, WalkOptions};
+use tasklint::lint::{lint_project, FileError, FileReport, Settings};
+use tasklint::rule::Rule;
+
+/// Every finding of a run as one line: path, range, code and message (or the file's error).
+fn findings(folder: &Path, prefilter: bool) -> Vec<String> {
+    let discovery = discover(&[folder.to_path_buf()], &WalkOptions::default());
+    assert!(!discovery.files.is_empty(), "no files under {folder:?}");
+    let settings = Settings {
+        enabled: Rule::ALL.to_vec(),
+        prefilter,
+        ..Settings::default()
+    };
+    lint_project(&discovery.files, &settings)
+        .into_iter()
+        .flat_map(|outcome: Result<FileReport, FileError>| match outcome {
+            Ok(report) => report
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let path = &report.source.path;
+                    let range = &d.range;
+                    format!("{path}:{range:?} {} {}", d.rule.code(), d.message)
+                })
+                .collect(),
+            Err(error) => vec![error.to_string()],
+        })
+        .collect()
+}
+
+fn assert_prefilter_changes_nothing(folder: &Path) {
+    let with = findings(folder, true);
+    let without = findings(folder, false);
+    let only_with: Vec<&String> = with.iter().filter(|f| !without.contains(f)).collect();
+    let only_without: Vec<&String> = without.iter().filter(|f| !with.contains(f)).collect();
+    assert!(
+        only_with.is_empty() && only_without.is_empty() && with.len() == without.len(),
+        "the prefilter changed the findings under {folder:?}:\nonly with it: {only_with:#?}\nonly without it: {only_without:#?}"
+    );
+}
+
+#[test]
+fn the_prefilter_changes_no_finding_of_the_fixtures() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    assert_prefilter_changes_nothing(&fixtures);
+}
+
+#[test]
+fn the_prefilter_changes_no_finding_of_the_corpus() {
+    let Some(corpus) = std::env::var_os("TASKLINT_CORPUS") else {
+        eprintln!(
+            "skipped: set TASKLINT_CORPUS to a folder (the pinned corpus) to compare there too"
+        );
+        return;
+    };
+    assert_prefilter_changes_nothing(Path::new(&corpus));
+}
