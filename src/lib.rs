@@ -5,16 +5,20 @@
 //! pass extracts each file's facts for the project [`index`], a second runs the rules against
 //! it; the CLI walks the paths, lints them as one project and hands the reports to an emitter.
 
+pub mod baseline;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod emit;
+pub mod fingerprint;
 pub mod index;
+pub mod interp;
 pub mod lint;
 pub mod panics;
 pub mod python;
 pub mod rule;
+pub mod runtime;
 pub mod rust;
 pub mod source;
 pub mod suppression;

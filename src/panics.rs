@@ -62,6 +62,30 @@ pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The environment variable that makes a debug build's front-ends panic on one file, for the
+/// tests of panic isolation: `TASKLINT_DEBUG_PANIC_ON=b.py` panics while analyzing every file
+/// whose reported path ends with `b.py`.
+#[cfg(debug_assertions)]
+pub const DEBUG_PANIC_ON: &str = "TASKLINT_DEBUG_PANIC_ON";
+
+/// Panics if this is a debug build and [`DEBUG_PANIC_ON`] names the end of `path`; called by
+/// each front-end before it analyzes a file. Tests need a real panic inside a front-end to show
+/// that it is isolated end to end, and no input should cause one. Release builds (what
+/// `cargo install` builds) compile this to nothing, so no user can reach it; in a debug build it
+/// takes an explicitly set variable with an unmistakable name.
+#[inline]
+pub fn debug_panic_point(path: &str) {
+    #[cfg(debug_assertions)]
+    if let Some(target) = std::env::var_os(DEBUG_PANIC_ON) {
+        let target = target.to_string_lossy();
+        if !target.is_empty() && path.ends_with(&*target) {
+            panic!("panic requested by {DEBUG_PANIC_ON} for `{path}`");
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = path;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,8 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
-/// A 1-based line and column; columns count characters, as editors do.
+/// A 1-based line and column. Columns count characters (Unicode code points; a tab is one), as
+/// rustc and ruff do, in every output format (README, "Output formats").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub line: usize,

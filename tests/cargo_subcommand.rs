@@ -345,3 +345,22 @@ fn cargo_runs_the_subcommand() {
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
 }
+
+#[test]
+fn the_baseline_flags_work_for_cargo_tasklint() {
+    let ws = workspace();
+    let written = cargo_tasklint(ws.path(), &["--write-baseline", "tasklint-baseline.json"]);
+    assert_eq!(code(&written), 0, "{}", stderr(&written));
+    assert_eq!(stdout(&written), "");
+    let baseline = fs::read_to_string(ws.path().join("tasklint-baseline.json")).expect("written");
+    assert!(
+        baseline.contains("\"path\": \"server/scripts/notify.py\""),
+        "{baseline}"
+    );
+    let output = cargo_tasklint(ws.path(), &["--baseline", "tasklint-baseline.json"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(stderr(&output), "");
+    let output = cargo_tasklint(ws.path(), &["--statistics", "--exit-zero"]);
+    assert_eq!(code(&output), 0);
+    assert!(stdout(&output).contains(" TL001 dropped-task-handle\n"));
+}

@@ -12,22 +12,12 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 mod common;
-use common::{code, stderr, stdout};
+use common::{code, stderr, stdout, tasklint};
 
 /// A file with a syntax error: one TL000 finding on line 1.
 const BROKEN: &str = "def f(:\n    pass\n";
 /// A file without findings.
 const CLEAN: &str = "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n";
-
-fn tasklint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tasklint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the tasklint binary runs")
-}
 
 /// A temporary folder holding `files` (`path`, `content`); parent folders are created.
 fn project(files: &[(&str, &str)]) -> TempDir {

@@ -5,12 +5,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-use tempfile::TempDir;
 
 mod common;
-use common::{code, stderr, stdout};
+use common::{code, project, stderr, stdout, tasklint};
 
 /// A project that uses a framework tasklint knows nothing about.
 const APP: &str = "\
@@ -39,26 +36,6 @@ async def watch():
 async def schedule(hass):
     hass.async_create_task(work())
 ";
-
-fn tasklint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tasklint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the tasklint binary runs")
-}
-
-/// A temporary folder holding `files` (`path`, `content`); parent folders are created.
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().expect("a parent folder")).expect("create folder");
-        fs::write(path, content).expect("write file");
-    }
-    dir
-}
 
 /// The `(line, code)` of each finding of `check --format concise` in `dir`, run with `args`.
 fn findings(dir: &Path, args: &[&str]) -> Vec<(usize, String)> {

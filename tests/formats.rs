@@ -241,7 +241,7 @@ fn sarif_has_the_driver_rules_and_located_results() {
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "tasklint");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
-    assert!(driver["informationUri"].is_string());
+    assert_eq!(driver["informationUri"], env!("CARGO_PKG_REPOSITORY"));
     let rules = driver["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), Rule::ALL.len());
     for (descriptor, rule) in rules.iter().zip(Rule::ALL) {
@@ -259,6 +259,18 @@ fn sarif_has_the_driver_rules_and_located_results() {
             descriptor["defaultConfiguration"]["level"],
             rule.default_severity().as_str()
         );
+        // GitHub shows the rule's documentation from `helpUri`: the file under `rules/`.
+        let help_uri = descriptor["helpUri"].as_str().expect("helpUri");
+        let doc = help_uri
+            .strip_prefix(concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/"))
+            .expect("helpUri is in the repository");
+        assert!(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(doc)
+                .is_file(),
+            "{help_uri}"
+        );
+        assert!(doc.starts_with(&format!("rules/{}-", rule.code())), "{doc}");
     }
 
     let results = run["results"].as_array().expect("results");
@@ -275,6 +287,10 @@ fn sarif_has_the_driver_rules_and_located_results() {
     assert_eq!(results[0]["level"], "error");
     let location = &results[0]["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], "app/main.py");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert!(results[0]["message"]["text"]
+        .as_str()
+        .is_some_and(|text| !text.is_empty()));
     let region = &location["region"];
     assert_eq!(
         [

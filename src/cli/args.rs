@@ -11,8 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use super::selector::RuleSelector;
 use crate::emit::Format;
 
-/// Find async task-lifetime bugs in Python (asyncio) code: dropped task handles, handles
-/// overwritten in loops, coroutines that are never awaited.
+/// Find async task-lifetime bugs in Python (asyncio) and Rust (tokio, smol, async-std, futures)
+/// code: dropped task handles, handles overwritten in loops, coroutines and futures that are
+/// never awaited, loops that never yield; and run Python programs on a reference runtime that
+/// shows them happen.
 #[derive(Debug, Parser)]
 #[command(name = "tasklint", version, arg_required_else_help = true)]
 #[command(
@@ -27,24 +29,81 @@ pub struct Cli {
 pub enum Command {
     /// Lint files and folders.
     ///
-    /// Exit status: 0 when nothing was found, 1 when there are findings, 2 on a usage error, an
-    /// unreadable path or an internal error (2 wins over 1).
+    /// Exit status: 0 when nothing was found, 1 when there are findings (0 with --exit-zero),
+    /// 2 on a usage error, an unreadable path, a missing or malformed baseline or an internal
+    /// error (2 wins over 1).
     Check(CheckArgs),
     /// List the rules: code, name, severity, languages and summary.
     Rules,
     /// Show a rule's documentation.
     Explain(ExplainArgs),
+    /// Run a Python program on the reference runtime and report task-lifetime events.
+    ///
+    /// The program's own output goes to stdout; the runtime's events (tasks destroyed while
+    /// pending, coroutines never awaited, starvation), each at the line the linter would flag,
+    /// and a summary go to stderr. Exit status: 0 when no event was observed, 1 when some
+    /// were, 2 when the program cannot be run (a syntax error, a construct outside the
+    /// supported subset, a hang or --max-steps), 3 when it raised an uncaught exception.
+    Run(RunArgs),
+}
+
+/// The flags of `tasklint run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Python program to run.
+    #[arg(value_name = "PROGRAM.py")]
+    pub program: PathBuf,
+
+    /// What keeps a pending task alive.
+    ///
+    /// `weak`: only the program's own references (a pending task whose handle is gone is
+    /// destroyed at the next loop iteration, so every dropped-handle bug shows, every time);
+    /// `cpython`: what CPython does (the loop's ready callbacks and timers count, and
+    /// unreachable tasks are collected at every iteration); `strong`: every task runs to its
+    /// end, what most people assume.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = GcArg::Weak)]
+    pub gc: GcArg,
+
+    /// Print each loop iteration on stderr: what ran, how many callbacks are scheduled, what
+    /// was collected.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Also write the events and task counts as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Report starvation when a task evaluates more than N awaits inline without suspending
+    /// while other callbacks are ready.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub starve_after: u64,
+
+    /// Stop the program after N interpreted instructions.
+    #[arg(long, value_name = "N", default_value_t = 2_000_000_000)]
+    pub max_steps: u64,
+}
+
+/// The values of `--gc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GcArg {
+    /// only the program's references keep a pending task
+    Weak,
+    /// CPython's behaviour: the loop's callbacks and timers keep tasks too
+    Cpython,
+    /// every task is kept until it is done
+    Strong,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files and folders to lint.
     ///
-    /// Folders are walked recursively for `.py` and `.pyi` files. The walk respects
+    /// Folders are walked recursively for `.py`, `.pyi` and `.rs` files. The walk respects
     /// `.gitignore` (also outside a git repository), `.ignore` and git's exclude files, skips
     /// hidden files and folders, and skips folders named `.venv`, `venv`, `node_modules`,
-    /// `target`, `__pycache__` and `site-packages`. A file named here is always linted (as
-    /// Python), even if it is hidden, ignored, excluded or has another extension. Findings are
+    /// `target`, `__pycache__` and `site-packages`. A file named here is always linted (as Rust
+    /// if it ends in `.rs`, otherwise as Python), even if it is hidden, ignored, excluded or has
+    /// another extension. Findings are
     /// reported under the path as given (`tasklint check src/` reports `src/app.py`), relative to
     /// the current folder when walking `.` (`app.py`).
     #[arg(value_name = "PATH", default_value = ".")]
@@ -111,9 +170,54 @@ pub struct LintArgs {
 
     /// Print no findings and no warnings; only errors go to stderr.
     ///
-    /// The exit status still tells whether there were findings.
+    /// The exit status still tells whether there were findings (unless --exit-zero). Nothing
+    /// goes to stdout, not even the counts of --statistics; --write-baseline still writes its
+    /// file.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Print the number of findings per rule instead of the findings.
+    ///
+    /// One line per rule with findings, the most frequent first (ties in code order), as
+    /// `  12 TL001 dropped-task-handle`; nothing when there are none. It counts what would be
+    /// reported, after --select, --ignore, suppression comments and --baseline. The exit
+    /// status is the same as without it. Not combined with --format: the counts are text.
+    #[arg(long, conflicts_with = "format")]
+    pub statistics: bool,
+
+    /// Exit with status 0 even when there are findings.
+    ///
+    /// The findings are reported as usual. Usage errors, unreadable paths and internal errors
+    /// still exit with 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Report only the findings that the baseline FILE does not record.
+    ///
+    /// FILE is written by --write-baseline. A finding matches an entry by its rule, its path,
+    /// the source of the flagged line, the signature line of the function around it and its
+    /// rank among identical findings of that function, never by line numbers: inserting lines,
+    /// editing or renaming other functions and reformatting whitespace keep the match. Entries
+    /// of linted files that no longer match any finding (fixed or changed code) are counted on
+    /// stderr; run --write-baseline again to drop them. Paths are compared as reported, so run
+    /// from the folder the baseline was written in. A missing or malformed FILE is an error
+    /// (exit status 2).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in FILE, for --baseline, instead of reporting them.
+    ///
+    /// FILE is overwritten with a JSON file that is meant to be committed: versioned, sorted,
+    /// the same for the same findings, one entry per finding (path, rule, the flagged line and
+    /// the function's signature line, and an occurrence index; no line numbers). Only the
+    /// findings that would be reported count (--select, --ignore and suppression comments
+    /// apply). Exits with 0, or 2 on errors.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["baseline", "statistics"]
+    )]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Lint the packages of a cargo workspace for async task-lifetime bugs: dropped task handles,
@@ -129,9 +233,9 @@ pub struct LintArgs {
 /// workspace's default members when run from the workspace root or outside any member; -p picks
 /// packages by name; --workspace picks them all.
 ///
-/// Exit status: 0 when nothing was found, 1 when there are findings, 2 on a usage error, an
-/// unknown package, a folder without a cargo project, an unreadable path or an internal error
-/// (2 wins over 1).
+/// Exit status: 0 when nothing was found, 1 when there are findings (0 with --exit-zero), 2 on
+/// a usage error, an unknown package, a folder without a cargo project, an unreadable path, a
+/// missing or malformed baseline or an internal error (2 wins over 1).
 #[derive(Debug, Parser)]
 #[command(name = "cargo-tasklint", bin_name = "cargo tasklint", version)]
 #[command(after_help = "Examples:\n  \
@@ -259,9 +363,24 @@ mod tests {
             "2",
             "--no-ignore",
             "--quiet",
+            "--exit-zero",
+            "--baseline",
+            "tasklint-baseline.json",
         ])
         .expect("parses");
         assert_eq!(args.package, ["server"]);
+        assert!(args.lint.exit_zero);
+        assert_eq!(
+            args.lint.baseline.as_deref(),
+            Some(std::path::Path::new("tasklint-baseline.json"))
+        );
+        assert!(cargo(&["--statistics"]).expect("parses").lint.statistics);
+        assert!(cargo(&["--statistics", "--format", "json"]).is_err());
+        let written = cargo(&["--write-baseline", "b.json"]).expect("parses");
+        assert_eq!(
+            written.lint.write_baseline.as_deref(),
+            Some(std::path::Path::new("b.json"))
+        );
         assert_eq!(args.lint.format, Format::Json);
         assert_eq!(args.lint.color, ColorChoice::Never);
         assert_eq!(args.lint.threads, Some(2));

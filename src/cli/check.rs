@@ -1,4 +1,5 @@
-//! `tasklint check`: discover the files, lint them in parallel, report.
+//! `tasklint check`: discover the files, lint them in parallel, leave out what the baseline
+//! records (or record them in a new baseline), report.
 //!
 //! The files of a run are linted as one project ([`lint::lint_project`]): the index pass sees
 //! every file before the rules run.
@@ -11,7 +12,8 @@ use std::io::{self, Write};
 
 use super::settings::CheckSettings;
 use super::workspace::{canonical, normalize};
-use super::{print_error, print_warning, ExitStatus};
+use super::{print_error, print_note, print_warning, ExitStatus};
+use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
 use crate::lint::{self, FileError, FileReport};
@@ -79,7 +81,14 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
             }
         }
     }
-    if reports.iter().any(|report| !report.diagnostics.is_empty()) {
+    if let Some(path) = &settings.write_baseline {
+        return status.max(write_baseline(&reports, path, settings.quiet));
+    }
+    let applied = settings
+        .baseline
+        .as_ref()
+        .map(|baseline| baseline.apply(&mut reports));
+    if !settings.exit_zero && reports.iter().any(|report| !report.diagnostics.is_empty()) {
         status = status.max(ExitStatus::Findings);
     }
     if settings.quiet {
@@ -92,7 +101,37 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
             report.source = SourceFile::new(std::mem::take(&mut report.source.path), "");
         }
     }
-    write_reports(&reports, settings).max(status)
+    let status = write_reports(&reports, settings).max(status);
+    if let Some(Applied { stale, .. }) = applied.filter(|applied| applied.stale > 0) {
+        let entries = if stale == 1 {
+            "1 baseline entry no longer matches"
+        } else {
+            &format!("{stale} baseline entries no longer match")
+        };
+        print_warning(format_args!("{entries}; run --write-baseline to shrink it"));
+    }
+    status
+}
+
+/// `--write-baseline`: records the findings of `reports` in `path` instead of reporting them.
+fn write_baseline(reports: &[FileReport], path: &std::path::Path, quiet: bool) -> ExitStatus {
+    let baseline = Baseline::from_reports(reports);
+    match baseline.write(path) {
+        Ok(()) => {
+            if !quiet {
+                print_note(format_args!(
+                    "recorded {} in the baseline `{}`",
+                    emit::plural(baseline.len(), "finding"),
+                    path.display()
+                ));
+            }
+            ExitStatus::Clean
+        }
+        Err(error) => {
+            print_error(error);
+            ExitStatus::Error
+        }
+    }
 }
 
 /// Lints every file as one project on a pool of `settings.threads` threads with large stacks;
@@ -117,8 +156,12 @@ fn write_reports(reports: &[FileReport], settings: &CheckSettings) -> ExitStatus
     let written = {
         let _quiet = QuietPanics::install();
         catch_panic(|| {
-            emit::emit(settings.format, &mut out, reports, &settings.emit)
-                .and_then(|()| out.flush())
+            if settings.statistics {
+                emit::statistics(&mut out, reports)
+            } else {
+                emit::emit(settings.format, &mut out, reports, &settings.emit)
+            }
+            .and_then(|()| out.flush())
         })
     };
     match written {

@@ -1,11 +1,12 @@
 //! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
-//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`), and the
+//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`, `run`), and the
 //! `cargo tasklint` subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
 mod check;
 mod config;
 mod docs;
+mod run;
 pub mod selector;
 pub mod settings;
 pub mod workspace;
@@ -68,6 +69,7 @@ where
         },
         Command::Rules => docs::rules(),
         Command::Explain(args) => docs::explain(&args.rule),
+        Command::Run(args) => return run::run(&args),
     };
     status as i32
 }
@@ -117,6 +119,11 @@ where
 /// `tasklint: <message>` on stderr. Errors writing to stderr are ignored: there is nowhere
 /// left to report them.
 pub(crate) fn print_error(message: impl Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{}: {message}", program());
+}
+
+/// `tasklint: <message>` on stderr, for what the user asked to be told (not an error).
+pub(crate) fn print_note(message: impl Display) {
     let _ = writeln!(std::io::stderr().lock(), "{}: {message}", program());
 }
 

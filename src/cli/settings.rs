@@ -11,6 +11,7 @@ use super::args::{CargoArgs, CheckArgs, ColorChoice, LintArgs};
 use super::config::{self, ConfigError};
 use super::selector::enabled_rules;
 use super::workspace::{canonical, normalize, relative_to, Selection, Workspace, WorkspaceError};
+use crate::baseline::{Baseline, BaselineError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
 use crate::emit::{EmitOptions, Format};
 use crate::lint;
@@ -29,6 +30,14 @@ pub struct CheckSettings {
     /// Threads for linting (at least 1).
     pub threads: usize,
     pub quiet: bool,
+    /// Print counts per rule instead of the findings.
+    pub statistics: bool,
+    /// Findings do not make the exit status 1.
+    pub exit_zero: bool,
+    /// The findings to leave out (`--baseline`), read while resolving.
+    pub baseline: Option<Baseline>,
+    /// Where to record the findings instead of reporting them (`--write-baseline`).
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl CheckSettings {
@@ -91,6 +100,7 @@ impl CheckSettings {
         let excludes = Excludes::new(cwd, exclude)?;
         let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
         let external = config::external_facts(first, cwd)?;
+        let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
         let color = use_color(
             args.color,
             std::io::stdout().is_terminal(),
@@ -114,6 +124,10 @@ impl CheckSettings {
             emit: EmitOptions { color },
             threads,
             quiet: args.quiet,
+            statistics: args.statistics,
+            exit_zero: args.exit_zero,
+            baseline,
+            write_baseline: args.write_baseline,
         })
     }
 }
@@ -125,6 +139,8 @@ pub enum SettingsError {
     Exclude(#[from] ExcludeError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     /// `cargo tasklint` only.
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),

@@ -9,6 +9,7 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+mod statistics;
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -53,6 +54,11 @@ pub fn emit(
         Format::Sarif => sarif::emit(out, reports),
         Format::Github => github::emit(out, reports),
     }
+}
+
+/// Writes the number of findings per rule (`--statistics`) to `out`.
+pub fn statistics(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
+    statistics::emit(out, reports)
 }
 
 /// A byte range as 1-based lines and columns (columns count characters; the end is exclusive).

@@ -3,25 +3,34 @@
 //! One run; the driver lists every rule of the registry with its documentation, and each result
 //! points at its rule by id and index. Columns count Unicode code points (`columnKind`), not
 //! the UTF-16 code units SARIF assumes by default. `partialFingerprints` identify a finding
-//! across edits that move it to another line: they hash the rule, the path, the trimmed text of
-//! the flagged line and how many earlier findings of that rule sit on an identical line.
+//! across edits that move it to another line: they hash its [`FindingKey`] (rule, path, flagged
+//! line, enclosing function, occurrence; the same identity a baseline records).
+//!
+//! What GitHub code scanning reads is all there: each rule has a `helpUri` to its doc in the
+//! repository (the `repository` of `Cargo.toml`, the only place that names it), help text and
+//! Markdown, and a default level; each result has `ruleId`, `ruleIndex`, `level`, a message and
+//! a region; relative paths are relative to `%SRCROOT%`, the folder tasklint ran in, which must
+//! be the repository's root for GitHub to place them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::Span;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::docs;
+use crate::fingerprint::{self, FindingKey};
 use crate::lint::FileReport;
 use crate::rule::Rule;
-use crate::source::SourceFile;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/tasklint/tasklint";
+/// The repository, from `Cargo.toml`.
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 /// The key of our fingerprint in `partialFingerprints`; the version changes with the recipe.
-const FINGERPRINT_KEY: &str = "tasklint/v1";
+const FINGERPRINT_KEY: &str = "tasklint/v2";
+/// The base of relative artifact URIs: the folder tasklint ran in.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log {
@@ -61,6 +70,7 @@ struct ReportingDescriptor {
     short_description: Text,
     full_description: Text,
     help: Help,
+    help_uri: String,
     default_configuration: Configuration,
 }
 
@@ -112,8 +122,11 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -134,7 +147,7 @@ pub(super) fn emit(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
                 driver: Driver {
                     name: "tasklint",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: INFORMATION_URI,
+                    information_uri: REPOSITORY,
                     rules: Rule::ALL.iter().map(|&rule| descriptor(rule)).collect(),
                 },
             },
@@ -161,6 +174,7 @@ fn descriptor(rule: Rule) -> ReportingDescriptor {
             text: docs::explain(rule),
             markdown: doc.markdown.to_owned(),
         },
+        help_uri: help_uri(rule),
         default_configuration: Configuration {
             level: level(rule.default_severity()),
             enabled: rule.is_default(),
@@ -176,22 +190,28 @@ fn unwrap_lines(text: &str) -> String {
         .join("\n\n")
 }
 
+/// The rule's doc in the repository: `…/blob/main/rules/TL001-dropped-task-handle.md`.
+fn help_uri(rule: Rule) -> String {
+    format!("{REPOSITORY}/blob/main/rules/{}", docs::file_name(rule))
+}
+
 fn results(report: &FileReport) -> Vec<SarifResult> {
     let source = &report.source;
-    let uri = uri(&source.path);
-    let mut occurrences: HashMap<(Rule, &str), usize> = HashMap::new();
+    let artifact = artifact_location(&source.path);
+    let keys = fingerprint::keys(report);
     report
         .diagnostics
         .iter()
-        .map(|diagnostic| {
-            let line_text = flagged_line(source, diagnostic);
-            let occurrence = occurrences.entry((diagnostic.rule, line_text)).or_default();
-            let fingerprint = fingerprint(diagnostic.rule, &source.path, line_text, *occurrence);
-            *occurrence += 1;
+        .zip(&keys)
+        .map(|(diagnostic, key)| {
+            let fingerprint = fingerprint(key);
             let location = |id, range, message: &str| Location {
                 id,
                 physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: uri.clone() },
+                    artifact_location: ArtifactLocation {
+                        uri: artifact.uri.clone(),
+                        uri_base_id: artifact.uri_base_id,
+                    },
                     region: region(Span::of(source, range)),
                 },
                 message: Text {
@@ -241,10 +261,20 @@ fn region(span: Span) -> Region {
     }
 }
 
-/// The trimmed text of the line a diagnostic starts on.
-fn flagged_line<'a>(source: &'a SourceFile, diagnostic: &Diagnostic) -> &'a str {
-    let start = super::clamp(&source.text, &diagnostic.range).start;
-    source.text[source.line_range(source.line_index(start))].trim()
+/// Where a reported path is: relative to `%SRCROOT%`, or an absolute `file:` URI.
+fn artifact_location(path: &str) -> ArtifactLocation {
+    let path = fingerprint::normalize_path(path);
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", uri(&path)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: uri(&path),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
 }
 
 /// A relative URI reference for a path: `/` separators, and every byte outside RFC 3986's
@@ -264,11 +294,18 @@ fn uri(path: &str) -> String {
     uri
 }
 
-/// A hex FNV-1a 64 hash of the fingerprint's parts; stable across runs, platforms and
-/// releases, unlike std's `DefaultHasher`.
-fn fingerprint(rule: Rule, path: &str, line_text: &str, occurrence: usize) -> String {
-    let occurrence = occurrence.to_string();
-    let parts = [rule.code(), path, line_text, &occurrence];
+/// A hex FNV-1a 64 hash of the key's matching parts (texts without whitespace); stable across
+/// runs, platforms and releases, unlike std's `DefaultHasher`.
+fn fingerprint(key: &FindingKey) -> String {
+    let parts = key.matching_parts();
+    let occurrence = parts.occurrence.to_string();
+    let parts = [
+        &parts.rule,
+        &parts.path,
+        &parts.function,
+        &parts.line,
+        &occurrence,
+    ];
     let mut hash = Fnv1a64::new();
     for part in parts {
         hash.write(part.as_bytes());
@@ -303,6 +340,8 @@ impl Fnv1a64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Diagnostic;
+    use crate::source::SourceFile;
 
     fn fnv(text: &str) -> u64 {
         let mut hash = Fnv1a64::new();
@@ -317,56 +356,85 @@ mod tests {
         assert_eq!(fnv("foobar"), 0x8594_4171_f739_67e8);
     }
 
+    fn key(path: &str, function: &str, line: &str, occurrence: usize) -> FindingKey {
+        FindingKey {
+            path: path.into(),
+            rule: "TL001".into(),
+            function: function.into(),
+            line: line.into(),
+            occurrence,
+        }
+    }
+
     #[test]
     fn fingerprints_are_pinned() {
         // A change here changes every fingerprint users have uploaded: bump FINGERPRINT_KEY.
         assert_eq!(
-            fingerprint(
-                Rule::DroppedTaskHandle,
+            fingerprint(&key(
                 "app/main.py",
+                "async def handle(request):",
                 "asyncio.create_task(work())",
                 0
-            ),
-            "34dd8bd0a4c34293"
+            )),
+            format!(
+                "{:016x}",
+                fnv("TL001\0app/main.py\0asyncdefhandle(request):\0asyncio.create_task(work())\0\x30\0")
+            )
         );
-        assert_eq!(
-            fingerprint(Rule::DroppedTaskHandle, "a.py", "x", 0),
-            format!("{:016x}", fnv("TL001\0a.py\0x\0\x30\0"))
-        );
+        assert_eq!(fingerprint(&key("a.py", "", "x", 0)), "6ab5d864ea3b54c8");
+    }
+
+    fn report(text: &str, starts: &[usize]) -> FileReport {
+        FileReport {
+            diagnostics: starts
+                .iter()
+                .map(|&start| {
+                    let end = start + text[start..].find('\n').unwrap();
+                    Diagnostic::new(Rule::DroppedTaskHandle, start..end, "m", "l")
+                })
+                .collect(),
+            source: SourceFile::new("a.py", text),
+            unknown_suppressions: Vec::new(),
+        }
     }
 
     #[test]
-    fn fingerprints_ignore_line_numbers_but_not_occurrences() {
-        let text = "asyncio.create_task(work())\n";
-        let moved = format!("\n\n    {text}");
-        let report = |text: &str| FileReport {
-            diagnostics: vec![Diagnostic::new(
-                Rule::DroppedTaskHandle,
-                text.find('a').unwrap()..text.len() - 1,
-                "m",
-                "l",
-            )],
-            source: SourceFile::new("a.py", text),
-            unknown_suppressions: Vec::new(),
-        };
-        let first = results(&report(text));
-        let second = results(&report(&moved));
+    fn fingerprints_ignore_line_numbers_and_whitespace_but_not_occurrences() {
+        let text = "async def f():\n    asyncio.create_task(work())\n";
+        let moved = format!("\n\n# a comment\n{}", text.replace("    ", "        "));
+        let first = results(&report(text, &[text.find("asyncio").unwrap()]));
+        let second = results(&report(&moved, &[moved.find("asyncio").unwrap()]));
         assert_eq!(
             first[0].partial_fingerprints,
             second[0].partial_fingerprints
         );
-        let twice = format!("{text}{text}");
-        let mut twice_report = report(&twice);
-        let second_line = text.len();
-        twice_report.diagnostics.push(Diagnostic::new(
-            Rule::DroppedTaskHandle,
-            second_line..twice.len() - 1,
-            "m",
-            "l",
-        ));
-        let both = results(&twice_report);
+        let twice = format!("{text}    asyncio.create_task(work())\n");
+        let starts: Vec<usize> = twice.match_indices("asyncio").map(|(at, _)| at).collect();
+        let both = results(&report(&twice, &starts));
         assert_ne!(both[0].partial_fingerprints, both[1].partial_fingerprints);
         assert_eq!(both[0].partial_fingerprints, first[0].partial_fingerprints);
+    }
+
+    #[test]
+    fn relative_paths_are_based_on_the_source_root() {
+        let relative = artifact_location("./src\\app.py");
+        assert_eq!(
+            (relative.uri.as_str(), relative.uri_base_id),
+            ("src/app.py", Some(SRCROOT))
+        );
+        let absolute = artifact_location("/home/me/app.py");
+        assert_eq!(
+            (absolute.uri.as_str(), absolute.uri_base_id),
+            ("file:///home/me/app.py", None)
+        );
+    }
+
+    #[test]
+    fn help_uris_point_at_the_rule_docs_in_the_repository() {
+        assert_eq!(
+            help_uri(Rule::DroppedTaskHandle),
+            "https://github.com/tasklint/tasklint/blob/main/rules/TL001-dropped-task-handle.md"
+        );
     }
 
     #[test]

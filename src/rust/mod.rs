@@ -2,6 +2,10 @@
 //! builds its semantic model (modules, `use` paths, the runtimes' types, async functions) and
 //! runs the Rust detectors. A file that does not parse yields one `TL000 syntax-error` finding.
 //!
+//! syn and the detectors recurse once per level of nesting, so [`parse`] measures the nesting of
+//! the tokens before syn sees them (the lexer does not recurse): a file nested more than
+//! [`MAX_NESTING`] levels deep is a `TL000` finding instead of a stack overflow.
+//!
 //! proc-macro2 outside of a procedural macro keeps the text of every parsed file in a
 //! thread-local map, for span locations; the map is cleared after each file (all spans are
 //! turned into byte ranges before), so a long run does not grow it.
@@ -22,6 +26,7 @@ mod types;
 mod uses;
 mod yields;
 
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use crate::diagnostic::Diagnostic;
@@ -68,11 +73,12 @@ const ASYNC_WORDS: &[&str] = &[
 /// The first pass over a Rust file: parses it once, for its index facts (all of them when it
 /// names something async, else its modules and types only) and what the second pass needs.
 pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
+    crate::panics::debug_panic_point(&source.path);
     let _spans = ForgetSpans;
-    let file = match syn::parse_file(&source.text) {
+    let file = match parse(&source.text) {
         Ok(file) => file,
-        Err(error) => {
-            let outcome = Outcome::SyntaxError(syntax_error(&error));
+        Err(syntax_error) => {
+            let outcome = Outcome::SyntaxError(syntax_error);
             return (index::RustFileFacts::empty(source), FirstPass { outcome });
         }
     };
@@ -115,13 +121,14 @@ pub fn second_pass(source: &SourceFile, first: &FirstPass, index: &index::RustIn
 /// Parses and analyzes one Rust file, with what the index pass learned about the project. A
 /// file the index pass did not see is analyzed with an index of its own.
 pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
+    crate::panics::debug_panic_point(&source.path);
     let _spans = ForgetSpans;
     let comments = comments::comments(&source.text);
-    let file = match syn::parse_file(&source.text) {
+    let file = match parse(&source.text) {
         Ok(file) => file,
-        Err(error) => {
+        Err(syntax_error) => {
             return Analysis {
-                diagnostics: vec![syntax_error(&error)],
+                diagnostics: vec![syntax_error],
                 comments,
             }
         }
@@ -147,6 +154,159 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
     }
 }
 
+/// How deep the tokens of a file may nest, as [`nesting_too_deep`] counts it: syn and the
+/// detectors take about 50,000 levels of the deepest-recursing construct (nested blocks) on a
+/// lint thread's stack in a debug build, and the count is at least the depth of the tree.
+pub const MAX_NESTING: usize = 20_000;
+
+/// Parses a Rust file (without its byte-order mark), or returns its `TL000` finding: syn's
+/// first error, or nesting deeper than [`MAX_NESTING`]. A shebang line (`#!/usr/bin/env ..`)
+/// is kept out of the tokens and the spans still count from the start of the text.
+pub fn parse(text: &str) -> Result<syn::File, Diagnostic> {
+    let shebang = shebang_len(text);
+    let blanked;
+    let code = if shebang > 0 {
+        blanked = format!("{}{}", " ".repeat(shebang), &text[shebang..]);
+        &blanked
+    } else {
+        text
+    };
+    let tokens: TokenStream = match code.parse() {
+        Ok(tokens) => tokens,
+        // In syn's words, as `syn::parse_file` reports it.
+        Err(error) => return Err(syntax_error(&syn::Error::from(error))),
+    };
+    if let Some(span) = nesting_too_deep(&tokens) {
+        return Err(too_deep_error(span.byte_range()));
+    }
+    let mut file: syn::File = syn::parse2(tokens).map_err(|error| syntax_error(&error))?;
+    if shebang > 0 {
+        file.shebang = Some(text[..shebang].to_owned());
+    }
+    Ok(file)
+}
+
+/// The length of the shebang line that starts `text` (without its line break), or 0. As for
+/// rustc, `#!` followed by `[` (after whitespace and comments) is an inner attribute instead.
+fn shebang_len(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix("#!") else {
+        return 0;
+    };
+    let mut after = rest.trim_start();
+    loop {
+        if let Some(comment) = after.strip_prefix("//") {
+            after = comment
+                .split_once('\n')
+                .map_or("", |(_, next)| next)
+                .trim_start();
+        } else if let Some(comment) = after.strip_prefix("/*") {
+            after = comment
+                .split_once("*/")
+                .map_or("", |(_, next)| next)
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    if after.starts_with('[') {
+        return 0;
+    }
+    text.find('\n').unwrap_or(text.len())
+}
+
+/// Where the tokens nest more than [`MAX_NESTING`] levels deep, if they do.
+///
+/// The count is an upper bound on the depth of the syntax tree, computed without recursion:
+/// within a bracketed group, every punctuation token, nested group and keyword that nests
+/// (`return`, `as`, `move`, ..) since the last `;` or `,` adds a level to the depth of the
+/// group, and a group starts at the depth where it opens. A `{..}` block ends a statement or an
+/// item unless an operator or `else` follows it. So a chain of calls, operators, unary
+/// operators or `else if`s counts once or twice per link, while long lists of items,
+/// statements or array elements do not add up.
+fn nesting_too_deep(tokens: &TokenStream) -> Option<Span> {
+    struct Group {
+        tokens: proc_macro2::token_stream::IntoIter,
+        /// The depth where the group opens.
+        base: usize,
+        /// The levels added since the last separator.
+        levels: usize,
+        /// Whether the last token was a `{..}` block.
+        after_block: bool,
+    }
+    let mut stack = vec![Group {
+        tokens: tokens.clone().into_iter(),
+        base: 0,
+        levels: 0,
+        after_block: false,
+    }];
+    while let Some(group) = stack.last_mut() {
+        let Some(tree) = group.tokens.next() else {
+            stack.pop();
+            continue;
+        };
+        if std::mem::take(&mut group.after_block) && !continues_expression(&tree) {
+            group.levels = 0;
+        }
+        match &tree {
+            TokenTree::Punct(punct) if matches!(punct.as_char(), ';' | ',') => {
+                group.levels = 0;
+                continue;
+            }
+            TokenTree::Punct(_) => group.levels += 1,
+            TokenTree::Ident(ident) if NESTING_KEYWORDS.iter().any(|word| ident == word) => {
+                group.levels += 1;
+            }
+            TokenTree::Ident(_) | TokenTree::Literal(_) => continue,
+            TokenTree::Group(_) => group.levels += 1,
+        }
+        let depth = group.base + group.levels;
+        if depth > MAX_NESTING {
+            return Some(match &tree {
+                TokenTree::Group(inner) => inner.span_open(),
+                other => other.span(),
+            });
+        }
+        if let TokenTree::Group(inner) = tree {
+            group.after_block = inner.delimiter() == Delimiter::Brace;
+            stack.push(Group {
+                tokens: inner.stream().into_iter(),
+                base: depth,
+                levels: 0,
+                after_block: false,
+            });
+        }
+    }
+    None
+}
+
+/// Keywords that open a level of the tree without a bracket: `return return x`,
+/// `x as u8 as u16`, `move || move || ..`, `if let ..`.
+const NESTING_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "dyn", "else", "fn", "for", "if", "impl", "in", "let",
+    "loop", "match", "move", "mut", "return", "static", "unsafe", "while", "yield",
+];
+
+/// Whether a token after a `{..}` block continues the same expression (`} else {`, `}.await`,
+/// `} + 1`) rather than starting a new statement or item (`#[attr]`, `fn`, `let`).
+fn continues_expression(tree: &TokenTree) -> bool {
+    match tree {
+        TokenTree::Ident(ident) => ident == "else",
+        TokenTree::Punct(punct) => punct.as_char() != '#',
+        TokenTree::Group(_) | TokenTree::Literal(_) => false,
+    }
+}
+
+fn too_deep_error(range: std::ops::Range<usize>) -> Diagnostic {
+    Diagnostic::new(
+        Rule::SyntaxError,
+        range,
+        format!(
+            "nested too deeply: more than {MAX_NESTING} levels of blocks, expressions or types"
+        ),
+        "tasklint cannot analyze code nested this deeply; the file is not analyzed",
+    )
+}
+
 /// The names a file calls: every segment of a called path, every method name, and every
 /// identifier inside a macro call (whose tokens may be expressions).
 fn called_names(file: &syn::File) -> Vec<String> {
@@ -169,11 +329,11 @@ fn called_names(file: &syn::File) -> Vec<String> {
             visit::visit_macro(self, mac);
         }
     }
-    fn idents_of(tokens: proc_macro2::TokenStream, names: &mut Vec<String>) {
+    fn idents_of(tokens: TokenStream, names: &mut Vec<String>) {
         for token in tokens {
             match token {
-                proc_macro2::TokenTree::Ident(ident) => names.push(ident.to_string()),
-                proc_macro2::TokenTree::Group(group) => idents_of(group.stream(), names),
+                TokenTree::Ident(ident) => names.push(ident.to_string()),
+                TokenTree::Group(group) => idents_of(group.stream(), names),
                 _ => {}
             }
         }

@@ -34,6 +34,55 @@ fn a_syntax_error_is_one_tl000_at_its_place() {
 }
 
 #[test]
+fn a_shebang_line_is_kept_out_of_the_tokens_and_spans_count_from_the_start() {
+    let source = "#!/usr/bin/env run-cargo-script\nasync fn work() {}\nasync fn f() {\n    smol::spawn(work());\n}\n";
+    let (file, found) = diagnostics("script.rs", source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule.code(), "TL001");
+    let position = file.position(found[0].range.start);
+    assert_eq!((position.line, position.column), (4, 5));
+    let parsed = super::parse(source).expect("parses");
+    assert_eq!(
+        parsed.shebang.as_deref(),
+        Some("#!/usr/bin/env run-cargo-script")
+    );
+    // `#!` followed by `[` is an inner attribute.
+    let attribute = super::parse("#![allow(unused)]\nfn f() {}\n").expect("parses");
+    assert_eq!((attribute.shebang, attribute.attrs.len()), (None, 1));
+}
+
+#[test]
+fn nesting_past_the_limit_is_one_tl000_where_it_passes_the_limit() {
+    let depth = super::MAX_NESTING + 10;
+    let source = format!("fn f() {{\n    let _x = -{}1;\n}}\n", "-".repeat(depth));
+    let (file, found) = diagnostics("deep.rs", &source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule.code(), "TL000");
+    assert!(
+        found[0].message.starts_with("nested too deeply"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(file.position(found[0].range.start).line, 2);
+}
+
+#[test]
+fn long_lists_of_items_statements_and_elements_do_not_add_up_to_deep_nesting() {
+    let count = super::MAX_NESTING;
+    let items: String = (0..count)
+        .map(|i| format!("#[inline]\nfn f{i}() {{}}\n"))
+        .collect();
+    let statements: String = (0..count)
+        .map(|i| format!("    if x {{ y({i}) }}\n"))
+        .collect();
+    let elements: String = (0..count).map(|i| format!("({i}, -{i}), ")).collect();
+    let source = format!(
+        "{items}fn g(x: bool) {{\n{statements}}}\nconst T: &[(i32, i32)] = &[{elements}];\n"
+    );
+    assert_eq!(findings(&source), []);
+}
+
+#[test]
 fn comments_are_returned_for_suppressions() {
     let file = SourceFile::new("a.rs", "fn f() {} // tasklint: ignore[TL001]\n");
     let analysis = analyze(&file, &index::RustIndex::default());

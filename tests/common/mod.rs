@@ -1,6 +1,35 @@
-//! Helpers shared by the tests that run the binaries.
+//! Helpers shared by the tests that run the binaries. Not every test crate uses every helper.
+#![allow(dead_code)]
 
-use std::process::Output;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+/// Runs `tasklint ARGS` in `dir`, without input and without `NO_COLOR` from the environment.
+pub fn tasklint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tasklint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the tasklint binary runs")
+}
+
+/// A temporary folder holding `files` (`path`, `content`); parent folders are created.
+pub fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create folder");
+        }
+        fs::write(path, content).expect("write file");
+    }
+    dir
+}
 
 /// What the process wrote to stdout.
 pub fn stdout(output: &Output) -> String {

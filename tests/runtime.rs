@@ -1,0 +1,441 @@
+//! The reference runtime end to end (`tasklint run`): fidelity with CPython on the programs of
+//! `fixtures/runtime/`, and each task-lifetime bug made visible at its line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+mod common;
+use common::{code, stderr, stdout};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/runtime")
+}
+
+fn tasklint_run(args: &[&str], program: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tasklint"))
+        .arg("run")
+        .args(args)
+        .arg(program)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the tasklint binary runs")
+}
+
+/// `python3 PROGRAM`, or `None` when there is no `python3` to compare with.
+fn cpython(program: &Path) -> Option<Output> {
+    Command::new("python3")
+        .arg(program)
+        .stdin(Stdio::null())
+        .output()
+        .ok()
+}
+
+fn python_programs(dir: &Path) -> Vec<PathBuf> {
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the fixture folder exists")
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "py"))
+        .collect();
+    programs.sort();
+    programs
+}
+
+/// How many times CPython runs a program before its output counts as differing: CPython's timers
+/// run on the real clock, so on a loaded machine a stall between two `sleep` calls can reorder
+/// timers a few milliseconds apart. tasklint's virtual clock has no such noise; its output must
+/// equal one of CPython's runs exactly.
+const CPYTHON_ATTEMPTS: usize = 3;
+
+/// Runs `program` under CPython and under `tasklint run` with `args`: same stdout, and the
+/// same success or failure.
+fn same_as_cpython(program: &Path, args: &[&str]) -> Result<(), String> {
+    let actual = tasklint_run(args, program);
+    let mut attempts = (0..CPYTHON_ATTEMPTS).map_while(|_| cpython(program));
+    let Some(mut expected) = attempts.next() else {
+        return Ok(());
+    };
+    if stdout(&expected) != stdout(&actual) {
+        if let Some(rerun) = attempts.find(|rerun| stdout(rerun) == stdout(&actual)) {
+            expected = rerun;
+        }
+    }
+    if stdout(&expected) != stdout(&actual) {
+        return Err(format!(
+            "{}: stdout differs\n--- python3\n{}--- tasklint run {}\n{}--- tasklint stderr\n{}",
+            program.display(),
+            stdout(&expected),
+            args.join(" "),
+            stdout(&actual),
+            stderr(&actual)
+        ));
+    }
+    let tasklint_ran = matches!(code(&actual), 0 | 1);
+    if expected.status.success() != tasklint_ran {
+        return Err(format!(
+            "{}: python3 exited with {:?}, tasklint run with {}\n{}",
+            program.display(),
+            expected.status.code(),
+            code(&actual),
+            stderr(&actual)
+        ));
+    }
+    Ok(())
+}
+
+fn python_is_missing() -> bool {
+    if Command::new("python3").arg("--version").output().is_ok() {
+        return false;
+    }
+    eprintln!("SKIPPED: python3 is not installed, so the runtime is not compared with CPython");
+    true
+}
+
+#[test]
+fn every_runtime_fixture_prints_what_cpython_prints_in_strong_mode() {
+    let mut programs = python_programs(&fixtures());
+    // The lifetime programs too, but not those whose CPython output depends on its collector.
+    programs.extend(
+        python_programs(&fixtures().join("lifetime"))
+            .into_iter()
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("cpython_"))
+            }),
+    );
+    assert!(programs.len() >= 40, "{} programs", programs.len());
+    if python_is_missing() {
+        return;
+    }
+    let failures: Vec<String> = programs
+        .iter()
+        .filter_map(|program| same_as_cpython(program, &["--gc", "strong"]).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The events of a run in weak mode (the default), from its JSON report.
+fn events(program: &str, args: &[&str]) -> (Output, Vec<Value>, Value) {
+    let dir = TempDir::new().expect("a temporary folder");
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().expect("a UTF-8 path");
+    let mut all_args = vec!["--report", report_arg];
+    all_args.extend_from_slice(args);
+    let output = tasklint_run(&all_args, &fixtures().join("lifetime").join(program));
+    let text = std::fs::read_to_string(&report).expect("the report is written");
+    let json: Value = serde_json::from_str(&text).expect("the report is JSON");
+    let events = json["events"].as_array().cloned().unwrap_or_default();
+    (output, events, json["tasks"].clone())
+}
+
+fn event_at(event: &Value) -> (String, String, u64, u64) {
+    (
+        event["kind"].as_str().unwrap_or_default().to_owned(),
+        event["rule"].as_str().unwrap_or_default().to_owned(),
+        event["line"].as_u64().unwrap_or_default(),
+        event["column"].as_u64().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn dropping_the_last_handle_destroys_a_pending_task_in_weak_mode() {
+    let (output, events, tasks) = events("tl001_dropped_task.py", &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let found: Vec<_> = events.iter().map(event_at).collect();
+    assert_eq!(
+        found,
+        [(
+            "task-destroyed-pending".to_owned(),
+            "TL001".to_owned(),
+            13,
+            5
+        )]
+    );
+    assert_eq!(events[0]["task"], "Task-2");
+    assert_eq!(tasks["destroyed_pending"], 1);
+    // The task never ran: its output is missing, the rest of the program goes on.
+    assert_eq!(stdout(&output), "main done\n");
+    assert!(
+        stderr(&output).contains("tl001_dropped_task.py:13:5: TL001 task destroyed while pending"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_task_kept_in_a_set_runs_to_its_end_in_weak_mode() {
+    let (output, events, tasks) = events("tl001_clean.py", &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(tasks["destroyed_pending"], 0);
+    assert_eq!(
+        stdout(&output),
+        "sent ada\nemail task finished for ada\nmain done\n"
+    );
+}
+
+#[test]
+fn tasks_whose_handle_is_rebound_in_a_loop_are_destroyed_with_tl002() {
+    let (output, events, _) = events("tl002_loop_rebound.py", &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let found: Vec<_> = events.iter().map(event_at).collect();
+    let expected = (
+        "task-destroyed-pending".to_owned(),
+        "TL002".to_owned(),
+        11,
+        16,
+    );
+    assert_eq!(found, [expected.clone(), expected]);
+    // The last task is still referenced by the loop variable and completes.
+    assert_eq!(stdout(&output), "job 2 done\nmain done True\n");
+}
+
+#[test]
+fn tasks_appended_to_a_list_in_a_loop_all_complete() {
+    let (output, events, tasks) = events("tl002_clean.py", &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(tasks["created"], 4);
+    assert_eq!(tasks["completed"], 4);
+}
+
+#[test]
+fn a_coroutine_that_is_never_awaited_is_reported_at_its_call_with_tl003() {
+    let (output, events, _) = events("tl003_never_awaited.py", &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let found: Vec<_> = events.iter().map(event_at).collect();
+    assert_eq!(
+        found,
+        [(
+            "coroutine-never-awaited".to_owned(),
+            "TL003".to_owned(),
+            9,
+            5
+        )]
+    );
+    assert_eq!(events[0]["task"], "audit");
+    assert_eq!(stdout(&output), "main done\n");
+}
+
+#[test]
+fn an_awaited_coroutine_is_not_reported() {
+    let (output, events, _) = events("tl003_clean.py", &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(events.is_empty(), "{events:?}");
+}
+
+#[test]
+fn a_loop_of_inline_awaits_starves_the_ready_tasks_with_tl004_at_the_loop() {
+    let (output, events, _) = events("tl004_starvation.py", &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let found: Vec<_> = events.iter().map(event_at).collect();
+    assert_eq!(
+        found,
+        [("starvation".to_owned(), "TL004".to_owned(), 19, 5)]
+    );
+    assert_eq!(stdout(&output), "gave up after 3001 spins\nmade ready\n");
+}
+
+#[test]
+fn a_loop_that_sleeps_zero_does_not_starve() {
+    let (output, events, _) = events("tl004_clean.py", &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(events.is_empty(), "{events:?}");
+}
+
+#[test]
+fn starvation_threshold_follows_starve_after() {
+    let (output, events, _) = events("tl004_clean.py", &["--starve-after", "0"]);
+    // One inline await while the setter is ready is already more than zero.
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(events.len(), 1, "{events:?}");
+}
+
+#[test]
+fn in_cpython_mode_a_dropped_task_on_a_private_future_is_destroyed_and_a_sleeping_one_survives() {
+    let program = fixtures().join("lifetime/cpython_private_future_vs_sleep.py");
+    let (output, events, tasks) =
+        events("cpython_private_future_vs_sleep.py", &["--gc", "cpython"]);
+    let found: Vec<_> = events.iter().map(event_at).collect();
+    assert_eq!(
+        found,
+        [(
+            "task-destroyed-pending".to_owned(),
+            "TL001".to_owned(),
+            24,
+            5
+        )]
+    );
+    assert_eq!(events[0]["task"], "Task-2");
+    assert_eq!(tasks["destroyed_pending"], 1);
+    assert!(stdout(&output).contains("sleeper woke up\n"));
+    // CPython's collector finds the same garbage at `gc.collect()`: same output.
+    if !python_is_missing() {
+        if let Err(diff) = same_as_cpython(&program, &["--gc", "cpython"]) {
+            panic!("{diff}");
+        }
+    }
+}
+
+#[test]
+fn in_strong_mode_every_task_completes() {
+    let (output, events, tasks) = events("tl001_dropped_task.py", &["--gc", "strong"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(tasks["completed"], 2);
+}
+
+fn run_source(source: &str) -> Output {
+    let dir = TempDir::new().expect("a temporary folder");
+    let program = dir.path().join("program.py");
+    std::fs::write(&program, source).expect("the program is written");
+    tasklint_run(&[], &program)
+}
+
+#[test]
+fn a_construct_outside_the_subset_stops_the_run_with_its_position() {
+    let output = run_source("x = 1\nmatch x:\n    case 1:\n        pass\n");
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("unsupported: `match` at ")
+            && stderr(&output).contains("program.py:2:1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_source("import os\nprint('never')\n");
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("unsupported: the module `os` at "),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn an_uncaught_exception_prints_a_traceback_and_exits_with_3() {
+    let output = run_source("def f():\n    raise ValueError('bad')\n\nprint('before')\nf()\n");
+    assert_eq!(code(&output), 3);
+    assert_eq!(stdout(&output), "before\n");
+    let err = stderr(&output);
+    assert!(err.contains("Traceback (most recent call last):"), "{err}");
+    assert!(
+        err.contains("line 5, in <module>") && err.contains("line 2, in f"),
+        "{err}"
+    );
+    assert!(err.contains("ValueError: bad"), "{err}");
+}
+
+#[test]
+fn deep_recursion_is_a_recursion_error_not_a_crash() {
+    let output = run_source("def f(n):\n    return f(n + 1)\n\nf(0)\n");
+    assert_eq!(code(&output), 3);
+    assert!(stderr(&output).contains("RecursionError: maximum recursion depth exceeded"));
+}
+
+#[test]
+fn a_runaway_program_stops_at_max_steps() {
+    let dir = TempDir::new().expect("a temporary folder");
+    let program = dir.path().join("spin.py");
+    std::fs::write(&program, "while True:\n    pass\n").expect("written");
+    let output = tasklint_run(&["--max-steps", "10000"], &program);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("stopped after 10000 steps"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_program_waiting_forever_is_reported_as_a_hang() {
+    let output = run_source(
+        "import asyncio\n\nasync def main():\n    await asyncio.get_running_loop().create_future()\n\nasyncio.run(main())\n",
+    );
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("would wait forever"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn big_integers_are_unsupported_rather_than_wrong() {
+    let output = run_source("x = 2 ** 62\nprint(x * 4)\n");
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("unsupported: big integers at "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// `(rule, line)` of each `# expect: CODE` marker of a fixture.
+fn markers(program: &Path) -> Vec<(String, u64)> {
+    let text = std::fs::read_to_string(program).expect("the fixture is readable");
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if let Some((_, codes)) = line.split_once("# expect:") {
+            for code in codes.split(',') {
+                found.push((code.trim().to_owned(), index as u64 + 1));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_line_the_linter_flags_in_a_runnable_fixture_is_reproduced_in_weak_mode() {
+    for program in python_programs(&fixtures().join("lifetime")) {
+        let name = program
+            .file_name()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        let (_, events, _) = events(&name, &[]);
+        let mut reproduced: Vec<(String, u64)> = events
+            .iter()
+            .map(event_at)
+            .filter(|(_, rule, _, _)| rule != "TL004")
+            .map(|(_, rule, line, _)| (rule, line))
+            .collect();
+        reproduced.sort();
+        reproduced.dedup();
+        assert_eq!(reproduced, markers(&program), "{name}");
+    }
+}
+
+#[test]
+fn an_exception_nobody_retrieves_is_reported_on_stderr_only() {
+    let output = run_source(
+        "import asyncio\n\nasync def boom():\n    raise ValueError('lost')\n\nasync def main():\n    t = asyncio.create_task(boom())\n    await asyncio.sleep(0.1)\n    print('end')\n\nasyncio.run(main())\n",
+    );
+    assert_eq!(code(&output), 0);
+    assert_eq!(stdout(&output), "end\n");
+    let err = stderr(&output);
+    assert!(err.contains("Task exception was never retrieved"), "{err}");
+    assert!(err.contains("ValueError: lost"), "{err}");
+    assert!(err.contains("1 exceptions were never retrieved"), "{err}");
+}
+
+#[test]
+fn trace_prints_each_iteration_and_what_was_collected_on_stderr_only() {
+    let program = fixtures().join("lifetime/tl001_dropped_task.py");
+    let output = tasklint_run(&["--trace"], &program);
+    assert_eq!(stdout(&output), "main done\n");
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "trace: iteration 1 (t=0.000): ran step of Task-1; scheduled: 1 ready, 1 timers\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("trace: iteration 2 (t=0.000): ran nothing for destroyed Task-2; scheduled: 0 ready, 1 timers; collected Task-2\n"),
+        "{err}"
+    );
+}
