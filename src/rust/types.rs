@@ -10,6 +10,7 @@
 //! two different known types is forgotten. Generic parameters, trait objects and values returned
 //! by functions of other files are unknown.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
@@ -41,6 +42,10 @@ pub struct Typer<'m, 'a> {
     vars: HashMap<String, Option<KnownType>>,
     /// Every name bound in the body or as a parameter, typed or not.
     names: HashSet<String>,
+    /// The types of the expressions asked about so far, by address (the expressions live as
+    /// long as the syntax tree, `'a`), once the locals are known: without it, each call of a
+    /// chain of `n` method calls walks the chain again, `n²` steps in all.
+    known: Option<RefCell<HashMap<*const syn::Expr, Option<KnownType>>>>,
 }
 
 impl<'m, 'a> Typer<'m, 'a> {
@@ -56,11 +61,13 @@ impl<'m, 'a> Typer<'m, 'a> {
             place,
             vars: HashMap::new(),
             names: HashSet::new(),
+            known: None,
         };
         for input in inputs {
             typer.bind_parameter(input);
         }
         LocalTypes { typer: &mut typer }.visit_block(body);
+        typer.known = Some(RefCell::default());
         typer
     }
 
@@ -188,7 +195,20 @@ impl<'m, 'a> Typer<'m, 'a> {
     }
 
     /// The known type of an expression's value.
-    pub fn type_of_expr(&self, expr: &syn::Expr) -> Option<KnownType> {
+    pub fn type_of_expr(&self, expr: &'a syn::Expr) -> Option<KnownType> {
+        let Some(known) = &self.known else {
+            return self.find_type_of_expr(expr);
+        };
+        let key: *const syn::Expr = expr;
+        if let Some(ty) = known.borrow().get(&key) {
+            return ty.clone();
+        }
+        let ty = self.find_type_of_expr(expr);
+        known.borrow_mut().insert(key, ty.clone());
+        ty
+    }
+
+    fn find_type_of_expr(&self, expr: &'a syn::Expr) -> Option<KnownType> {
         match strip(expr) {
             syn::Expr::Path(path) if path.qself.is_none() => {
                 let segments = &path.path.segments;
