@@ -104,6 +104,10 @@ pub enum FileError {
         "cannot lint `{path}`: not valid UTF-8 (byte {offset} is not part of a UTF-8 character)"
     )]
     NotUtf8 { path: String, offset: usize },
+    #[error(
+        "cannot lint `{path}`: it declares the encoding `{encoding}`; tasklint reads UTF-8 and Latin-1 only"
+    )]
+    UnsupportedEncoding { path: String, encoding: String },
     /// A front-end panicked on this file: a bug of tasklint.
     #[error("internal error while linting `{path}`: {message}; please report this bug")]
     Internal { path: String, message: String },
@@ -191,8 +195,10 @@ fn isolated<T>(path: &str, work: impl FnOnce() -> Result<T, FileError>) -> Resul
 /// The first pass over one file: decode, parse, extract its facts. Files of unknown language
 /// are treated as Python.
 fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), FileError> {
-    let source = SourceFile::new(display_path, decode(display_path, bytes)?);
-    Ok(match Language::of(Path::new(display_path)) {
+    let language = Language::of(Path::new(display_path));
+    let python = language != Some(Language::Rust);
+    let source = SourceFile::new(display_path, decode(display_path, bytes, python)?);
+    Ok(match language {
         Some(Language::Rust) => {
             let (facts, first_pass) = rust::first_pass(&source);
             let file = PreparedFile {
@@ -213,16 +219,67 @@ fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), 
     })
 }
 
-/// The text of a file: UTF-8 without a leading byte-order mark.
-fn decode(display_path: &str, bytes: Vec<u8>) -> Result<String, FileError> {
-    let text = String::from_utf8(bytes).map_err(|error| FileError::NotUtf8 {
-        path: display_path.to_owned(),
-        offset: error.utf8_error().valid_up_to(),
-    })?;
+/// The text of a file: UTF-8 without a leading byte-order mark, or, for a Python module that
+/// is not UTF-8 and declares a Latin-1 encoding (PEP 263: `# -*- coding: latin-1 -*-` on one of
+/// its first two lines), its bytes read as Latin-1.
+fn decode(display_path: &str, bytes: Vec<u8>, python: bool) -> Result<String, FileError> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            return match declared_encoding(&bytes).filter(|_| python) {
+                Some(encoding) if is_latin_1(&encoding) => {
+                    Ok(bytes.iter().map(|&byte| char::from(byte)).collect())
+                }
+                Some(encoding) if !encoding.eq_ignore_ascii_case("utf-8") => {
+                    Err(FileError::UnsupportedEncoding {
+                        path: display_path.to_owned(),
+                        encoding,
+                    })
+                }
+                _ => Err(FileError::NotUtf8 {
+                    path: display_path.to_owned(),
+                    offset,
+                }),
+            };
+        }
+    };
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,
     })
+}
+
+/// The encoding a Python module declares on one of its first two lines, if it does: a comment
+/// matching `coding[:=]\s*([-\w.]+)` (PEP 263).
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    bytes.split(|&byte| byte == b'\n').take(2).find_map(|line| {
+        let line = line.trim_ascii_start();
+        if !line.starts_with(b"#") {
+            return None;
+        }
+        let at = line.windows(6).position(|window| window == b"coding")?;
+        let rest = line[at + 6..]
+            .strip_prefix(b":")
+            .or(line[at + 6..].strip_prefix(b"="))?;
+        let name: String = rest
+            .trim_ascii_start()
+            .iter()
+            .take_while(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(byte))
+            .map(|&byte| char::from(byte))
+            .collect();
+        (!name.is_empty()).then_some(name)
+    })
+}
+
+/// Whether an encoding name is one of Python's names for Latin-1 (ISO 8859-1).
+fn is_latin_1(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace('_', "-");
+    matches!(
+        name.as_str(),
+        "latin-1" | "latin1" | "latin" | "l1" | "iso-8859-1" | "iso8859-1" | "8859" | "cp819"
+    )
 }
 
 /// Builds the index from the facts of every file of the run.

@@ -287,16 +287,19 @@ fn a_binary_file_named_py_is_one_line_naming_it() {
 }
 
 #[test]
-fn latin_1_and_invalid_utf8_are_one_line_each_naming_the_file() {
-    let latin1 = b"# -*- coding: latin-1 -*-\nimport asyncio\nname = 'caf\xe9'\n";
+fn invalid_utf8_is_one_line_naming_the_file() {
     let broken_rs = b"fn f() {\n    let s = \"\xff\xfe\";\n}\n";
     // A lone continuation byte at the end, after valid text.
     let truncated = "x = '日本'\n".as_bytes();
     let truncated = [&truncated[..truncated.len() - 4], b"\n"].concat();
+    // Latin-1 bytes in a module that declares no encoding, or another one than Latin-1.
+    let undeclared = b"import asyncio\nname = 'caf\xe9'\n";
+    let cp1252 = b"# coding: cp1252\nname = '\x80'\n";
     let dir = project(&[
-        ("latin1.py", latin1),
         ("broken.rs", broken_rs),
         ("truncated.py", &truncated),
+        ("undeclared.py", undeclared),
+        ("cp1252.py", cp1252),
     ]);
     let (findings, errors) = check(dir.path(), 2);
     assert_eq!(findings, Vec::<String>::new());
@@ -306,10 +309,23 @@ fn latin_1_and_invalid_utf8_are_one_line_each_naming_the_file() {
         lines,
         [
             "tasklint: cannot lint `broken.rs`: not valid UTF-8 (byte 22 is not part of a UTF-8 character)",
-            "tasklint: cannot lint `latin1.py`: not valid UTF-8 (byte 52 is not part of a UTF-8 character)",
+            "tasklint: cannot lint `cp1252.py`: it declares the encoding `cp1252`; tasklint reads UTF-8 and Latin-1 only",
             "tasklint: cannot lint `truncated.py`: not valid UTF-8 (byte 8 is not part of a UTF-8 character)",
+            "tasklint: cannot lint `undeclared.py`: not valid UTF-8 (byte 26 is not part of a UTF-8 character)",
         ]
     );
+}
+
+#[test]
+fn a_module_that_declares_latin_1_is_read_as_latin_1() {
+    // PEP 263, on the first or the second line; columns count the decoded characters.
+    let first = b"# -*- coding: latin-1 -*-\nimport asyncio\n\nasync def f():\n    name = 'caf\xe9'; asyncio.create_task(g())\n";
+    let second = b"#!/usr/bin/env python3\n# vim: set fileencoding=iso-8859-1 :\nimport asyncio\n\nasync def f():\n    name = '\xe9t\xe9'; asyncio.create_task(g())\n";
+    let dir = project(&[("first.py", first), ("second.py", second)]);
+    let (findings, errors) = check(dir.path(), 1);
+    assert_eq!(errors, "");
+    assert!(only_finding(&findings, "first.py").starts_with("first.py:5:20: TL001 "));
+    assert!(only_finding(&findings, "second.py").starts_with("second.py:6:19: TL001 "));
 }
 
 #[test]
