@@ -746,32 +746,55 @@ fn empty_result(test: &Expr, truth: bool) -> Option<&Expr> {
 /// Whether a body awaits anything or jumps (`break`, `continue`, `return`, `raise`), outside
 /// nested functions: a branch that does neither comes back the same way as its sibling.
 fn awaits_or_jumps(body: &[Stmt]) -> bool {
-    struct AwaitsOrJumps(bool);
-    impl<'a> Visitor<'a> for AwaitsOrJumps {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::Break(_) | Stmt::Continue(_) | Stmt::Return(_) | Stmt::Raise(_) => {
-                    self.0 = true;
-                }
-                Stmt::For(ast::StmtFor { is_async: true, .. })
-                | Stmt::With(ast::StmtWith { is_async: true, .. }) => self.0 = true,
-                _ => walk_stmt(self, stmt),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Await(_) => self.0 = true,
-                Expr::Lambda(_) => {}
-                _ => walk_expr(self, expr),
-            }
-        }
-    }
-    let mut found = AwaitsOrJumps(false);
+    let mut scan = AwaitScan {
+        jumps_count: true,
+        found: false,
+    };
     for stmt in body {
-        found.visit_stmt(stmt);
+        scan.visit_stmt(stmt);
     }
-    found.0
+    scan.found
+}
+
+/// Whether a statement awaits anything at all (an `await`, `async for`, `async with`), outside
+/// nested functions: a loop that does not is a plain computation.
+pub fn awaits_anything(stmt: &Stmt) -> bool {
+    let mut scan = AwaitScan {
+        jumps_count: false,
+        found: false,
+    };
+    walk_stmt(&mut scan, stmt);
+    scan.found
+}
+
+/// Looks for an await (`await`, `async for`, `async with`) outside nested functions and
+/// lambdas, and for jumps too when `jumps_count`.
+struct AwaitScan {
+    jumps_count: bool,
+    found: bool,
+}
+
+impl<'a> Visitor<'a> for AwaitScan {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::Break(_) | Stmt::Continue(_) | Stmt::Return(_) | Stmt::Raise(_)
+                if self.jumps_count =>
+            {
+                self.found = true;
+            }
+            Stmt::For(ast::StmtFor { is_async: true, .. })
+            | Stmt::With(ast::StmtWith { is_async: true, .. }) => self.found = true,
+            _ => walk_stmt(self, stmt),
+        }
+    }
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Await(_) => self.found = true,
+            Expr::Lambda(_) => {}
+            _ => walk_expr(self, expr),
+        }
+    }
 }
 
 /// The names a `case` pattern captures.

@@ -138,21 +138,32 @@ impl<'ast> Visit<'ast> for AwaitCollector<'_, '_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if POLLING_MACROS.contains(&macro_name(mac).as_str()) {
-            self.suspends = true;
-            return;
-        }
-        match self.macros.get(mac) {
-            Some(body) => {
-                for (expr, _) in &body.args {
-                    self.visit_expr(expr);
-                }
-            }
-            None => self.suspends |= tokens_await(mac.tokens.clone()),
-        }
+        self.suspends |= visit_macro_awaits(self, self.macros, mac);
     }
 
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
+}
+
+/// Visits the expressions of a macro call whose body is parsed (`vec![..]`, `assert!(..)`), and
+/// says whether the call itself awaits: a polling macro (`select!`, `join!`), or unparsed tokens
+/// that hold `.await`.
+pub fn visit_macro_awaits<'ast, V: Visit<'ast>>(
+    visitor: &mut V,
+    macros: &'ast MacroBodies,
+    mac: &syn::Macro,
+) -> bool {
+    if POLLING_MACROS.contains(&macro_name(mac).as_str()) {
+        return true;
+    }
+    match macros.get(mac) {
+        Some(body) => {
+            for (expr, _) in &body.args {
+                visitor.visit_expr(expr);
+            }
+            false
+        }
+        None => tokens_await(mac.tokens.clone()),
+    }
 }
 
 /// Whether a macro's tokens hold `.await`.

@@ -37,7 +37,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use super::effects::{overlap, Calls, Effects, Place};
-use super::facts::{tokens_await, POLLING_MACROS};
+use super::facts::{tokens_await, visit_macro_awaits, POLLING_MACROS};
 use super::macros::{macro_name, MacroBodies};
 use super::types::strip;
 
@@ -782,18 +782,7 @@ impl<'ast, C: Awaits> Visit<'ast> for Suspending<'_, C> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if POLLING_MACROS.contains(&macro_name(mac).as_str()) {
-            self.found = true;
-            return;
-        }
-        match self.macros.get(mac) {
-            Some(body) => {
-                for (expr, _) in &body.args {
-                    self.visit_expr(expr);
-                }
-            }
-            None => self.found |= tokens_await(mac.tokens.clone()),
-        }
+        self.found |= visit_macro_awaits(self, self.macros, mac);
     }
 
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
@@ -964,18 +953,7 @@ impl<'ast> Visit<'ast> for AwaitFinder<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if POLLING_MACROS.contains(&macro_name(mac).as_str()) {
-            self.found = true;
-            return;
-        }
-        match self.macros.get(mac) {
-            Some(body) => {
-                for (expr, _) in &body.args {
-                    self.visit_expr(expr);
-                }
-            }
-            None => self.found |= tokens_await(mac.tokens.clone()),
-        }
+        self.found |= visit_macro_awaits(self, self.macros, mac);
     }
 
     fn visit_item(&mut self, _item: &'ast syn::Item) {}

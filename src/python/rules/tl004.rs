@@ -15,13 +15,12 @@
 
 use std::ops::Range;
 
-use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::Stmt;
 
 use super::super::checker::Checker;
 use super::super::flow::keyword_range;
 use super::super::index::Definition;
-use super::super::loops::{find_spin, InlineAwait, Spin};
+use super::super::loops::{awaits_anything, find_spin, InlineAwait, Spin};
 use super::super::semantic::constant_truth;
 use crate::diagnostic::Diagnostic;
 use crate::rule::Rule;
@@ -104,30 +103,4 @@ fn closing_note(spin: &Spin) -> Option<(Range<usize>, String)> {
             truth = if truth { "true" } else { "false" }
         ),
     ))
-}
-
-/// Whether the loop awaits anything at all (an `await`, `async for`, `async with`), outside
-/// nested functions: a loop that does not is a plain computation.
-fn awaits_anything(stmt: &Stmt) -> bool {
-    struct Awaits(bool);
-    impl<'a> Visitor<'a> for Awaits {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::For(for_stmt) if for_stmt.is_async => self.0 = true,
-                Stmt::With(with) if with.is_async => self.0 = true,
-                _ => walk_stmt(self, stmt),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Await(_) => self.0 = true,
-                Expr::Lambda(_) => {}
-                _ => walk_expr(self, expr),
-            }
-        }
-    }
-    let mut awaits = Awaits(false);
-    walk_stmt(&mut awaits, stmt);
-    awaits.0
 }
