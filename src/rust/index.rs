@@ -346,6 +346,10 @@ pub struct RustIndex {
     /// calls none of those its crate can reach, nor a configured function, and names nothing
     /// async, has nothing to report.
     work_creating_names: HashMap<String, HashSet<String>>,
+    /// Crate → the crates of the run that its `use` items name.
+    imported_crates: HashMap<String, Vec<String>>,
+    /// The last segments of the configured task and coroutine functions.
+    configured_names: HashSet<String>,
     external: External,
 }
 
@@ -460,6 +464,8 @@ impl RustIndex {
         index.settle_suspension(&all);
         index.settle_wrappers(&all);
         index.settle_summaries(&all);
+        index.imported_crates = index.imported_crates();
+        index.configured_names = index.external.last_segments().collect();
         for (id, krate, facts) in &all {
             let function = &index.functions[*id];
             if function.returns_future || function.wrapper.is_some() {
@@ -475,11 +481,10 @@ impl RustIndex {
     /// of a function of the crate, or of a crate it reaches, that returns one, or of a
     /// configured function.
     pub fn may_create_work(&self, krate: &str, called: &[String]) -> bool {
-        let configured: HashSet<String> = self.external.last_segments().collect();
         let named_libraries = called.iter().filter_map(|name| self.library(name));
         let reached = self.reached_crates(std::iter::once(krate).chain(named_libraries));
         called.iter().any(|name| {
-            configured.contains(name)
+            self.configured_names.contains(name)
                 || reached.iter().any(|krate| {
                     self.work_creating_names
                         .get(*krate)
@@ -497,16 +502,28 @@ impl RustIndex {
             if !reached.insert(krate) {
                 continue;
             }
-            let Some(table) = self.crates.get(krate) else {
-                continue;
-            };
-            let imported = table.modules.values().flat_map(|module| {
-                let imports = module.imports.values();
-                imports.chain(&module.globs).filter_map(|path| path.first())
-            });
-            pending.extend(imported.filter_map(|first| self.library(first)));
+            if let Some(imported) = self.imported_crates.get(krate) {
+                pending.extend(imported.iter().map(String::as_str));
+            }
         }
         reached
+    }
+
+    /// For each crate, the crates of the run that its `use` items (and globs) name.
+    fn imported_crates(&self) -> HashMap<String, Vec<String>> {
+        self.crates
+            .iter()
+            .map(|(krate, table)| {
+                let imported: BTreeSet<String> = table
+                    .modules
+                    .values()
+                    .flat_map(|module| module.imports.values().chain(&module.globs))
+                    .filter_map(|path| self.library(path.first()?))
+                    .map(str::to_owned)
+                    .collect();
+                (krate.clone(), imported.into_iter().collect())
+            })
+            .collect()
     }
 
     /// Whether the file at `path` was part of the index pass.
