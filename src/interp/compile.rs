@@ -856,60 +856,23 @@ impl<'a> Compiler<'a> {
                 }
             }
             Stmt::While(s) => {
-                let position = self.source.position(s.range.start().to_usize());
                 let start = self.here();
-                self.unit()
-                    .loops
-                    .push((position.line as u32, position.column as u32));
-                self.sync_loop_loc();
+                self.enter_loop(s.range);
                 self.expr(&s.test)?;
                 let exit = self.emit(Op::PopJumpIfFalse(0));
-                self.unit().fblocks.push(FBlock::Loop {
-                    continue_to: start,
-                    breaks: Vec::new(),
-                    for_iter: false,
-                });
-                self.stmts(&s.body)?;
-                self.set_loc(s.range);
-                self.emit(Op::Jump(start as u32));
-                let breaks = self.pop_loop();
-                self.unit().loops.pop();
-                self.sync_loop_loc();
-                self.patch(exit);
-                self.stmts(&s.orelse)?;
-                for b in breaks {
-                    self.patch(b);
-                }
+                self.finish_loop(start, exit, false, s.range, &s.body, &s.orelse)?;
             }
             Stmt::For(s) => {
                 if s.is_async {
                     return unsupported("`async for`", s.range);
                 }
                 self.expr(&s.iter)?;
-                let position = self.source.position(s.range.start().to_usize());
-                self.unit()
-                    .loops
-                    .push((position.line as u32, position.column as u32));
-                self.sync_loop_loc();
+                self.enter_loop(s.range);
                 self.emit(Op::GetIter);
                 let start = self.emit(Op::ForIter(0));
                 self.store(&s.target)?;
-                self.unit().fblocks.push(FBlock::Loop {
-                    continue_to: start,
-                    breaks: Vec::new(),
-                    for_iter: true,
-                });
-                self.stmts(&s.body)?;
-                self.set_loc(s.range);
-                self.emit(Op::Jump(start as u32));
-                let breaks = self.pop_loop();
-                self.unit().loops.pop();
-                self.sync_loop_loc();
-                self.patch(start);
-                self.stmts(&s.orelse)?;
-                for b in breaks {
-                    self.patch(b);
-                }
+                // `ForIter` jumps out when the iterator is exhausted.
+                self.finish_loop(start, start, true, s.range, &s.body, &s.orelse)?;
             }
             Stmt::Break(s) => self.break_or_continue(true, s.range)?,
             Stmt::Continue(s) => self.break_or_continue(false, s.range)?,
@@ -1040,6 +1003,47 @@ impl<'a> Compiler<'a> {
             Stmt::Match(s) => return unsupported("`match`", s.range),
             Stmt::TypeAlias(s) => return unsupported("`type` alias", s.range),
             Stmt::IpyEscapeCommand(s) => return unsupported("IPython escape", s.range),
+        }
+        Ok(())
+    }
+
+    /// Records a loop statement's position, for the starvation reports of the loop a task is
+    /// running.
+    fn enter_loop(&mut self, range: TextRange) {
+        let position = self.source.position(range.start().to_usize());
+        self.unit()
+            .loops
+            .push((position.line as u32, position.column as u32));
+        self.sync_loop_loc();
+    }
+
+    /// Compiles a loop's body, which jumps back to `start`, and its `else` clause; `exit` is
+    /// the jump taken when the loop ends by itself, patched to the `else` clause, and the
+    /// `break`s jump past it.
+    fn finish_loop(
+        &mut self,
+        start: usize,
+        exit: usize,
+        for_iter: bool,
+        range: TextRange,
+        body: &'a [Stmt],
+        orelse: &'a [Stmt],
+    ) -> CResult<()> {
+        self.unit().fblocks.push(FBlock::Loop {
+            continue_to: start,
+            breaks: Vec::new(),
+            for_iter,
+        });
+        self.stmts(body)?;
+        self.set_loc(range);
+        self.emit(Op::Jump(start as u32));
+        let breaks = self.pop_loop();
+        self.unit().loops.pop();
+        self.sync_loop_loc();
+        self.patch(exit);
+        self.stmts(orelse)?;
+        for b in breaks {
+            self.patch(b);
         }
         Ok(())
     }
