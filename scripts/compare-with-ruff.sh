@@ -5,22 +5,17 @@
 # Usage: scripts/compare-with-ruff.sh [CORPUS_DIR]   (default: target/corpus)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-corpus=${1:-$root/target/corpus}
-venv=$root/target/ruff-venv
-
-bash "$root/../shared/corpus/fetch.sh" "$corpus" >&2
-if [[ ! -x $venv/bin/ruff ]]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q ruff==0.17.6
-fi
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+source "$root/scripts/common.sh"
+corpus=$(ensure_corpus "${1:-$root/target/corpus}")
+ruff=$(ruff_binary)
+tasklint=$(release_tasklint)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$corpus/python"
-"$venv/bin/ruff" check --isolated --no-cache --select RUF006 --output-format json . >"$work/ruff.json" || [[ $? == 1 ]]
+"$ruff" check --isolated --no-cache --select RUF006 --output-format json . >"$work/ruff.json" || [[ $? == 1 ]]
 
-python3 - "$work" "$root/target/release/tasklint" <<'PY'
+python3 - "$work" "$tasklint" <<'PY'
 import collections, json, os, subprocess, sys, time
 work, binary = sys.argv[1], sys.argv[2]
 start = time.perf_counter()

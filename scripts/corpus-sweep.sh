@@ -13,16 +13,9 @@
 #   built under $CARGO_TARGET_DIR or target/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-corpus=${1:-${TASKLINT_CORPUS:-$root/target/corpus}}
-
-if [[ ! -f $corpus/python/.done || ! -f $corpus/rust/.done ]]; then
-  bash "$root/../shared/corpus/fetch.sh" "$corpus" >&2
-fi
-corpus=$(cd "$corpus" && pwd)
-if [[ -z ${TASKLINT_BIN:-} ]]; then
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin tasklint
-  TASKLINT_BIN=${CARGO_TARGET_DIR:-$root/target}/release/tasklint
-fi
+source "$root/scripts/common.sh"
+corpus=$(ensure_corpus "${1:-${TASKLINT_CORPUS:-$root/target/corpus}}")
+TASKLINT_BIN=$(release_tasklint)
 
 python3 - "$corpus" "$TASKLINT_BIN" <<'PY'
 import collections, json, os, subprocess, sys, time

@@ -1,14 +1,15 @@
 //! Linting a project: every file of a run is read once and goes through two passes.
 //!
-//! 1. In parallel, each file is read, decoded, parsed (Python) and its facts for the project
-//!    index extracted ([`python::index::extract`], [`rust::first_pass`]).
+//! 1. In parallel, each file is read, decoded, parsed and its facts for the project index
+//!    extracted ([`python::first_pass`], [`rust::first_pass`]).
 //! 2. The [`ProjectIndex`] is built from the facts of every file, with the facts of the
 //!    configuration ([`ExternalFacts`]).
 //! 3. In parallel, each file is analyzed by its language's front-end against the index, and the
-//!    suppressions and the rule selection are applied. A Python module is parsed once, in the
-//!    first pass, and its syntax tree kept for the second; a Rust file is parsed again only if
-//!    it names something async or calls what may create a future or a task (syn's trees cannot
-//!    move between threads: see [`rust::FirstPass`]).
+//!    suppressions and the rule selection are applied. A file that names nothing async is
+//!    analyzed only if it calls what the index knows may create a coroutine, a future or a
+//!    task (the prefilter). A Python module's syntax tree is kept from the first pass when it
+//!    names something async, and parsed again otherwise; a Rust file is parsed again (syn's
+//!    trees cannot move between threads: see [`rust::FirstPass`]).
 //!
 //! Never panics on any input: problems reading a file are typed errors, and a panic inside a
 //! front-end becomes that file's [`FileError::Internal`]; the other files go on.
@@ -37,8 +38,8 @@ pub struct Settings {
     /// Functions outside the project that return tasks, are coroutine functions, or always or
     /// never suspend (`tasklint.toml`).
     pub external: ExternalFacts,
-    /// Skip the rules on files that cannot have a finding (see [`rust::second_pass`]). On by
-    /// default; turned off only to check that it changes nothing.
+    /// Skip the rules on files that cannot have a finding (see [`python::second_pass`] and
+    /// [`rust::second_pass`]). On by default; turned off only to check that it changes nothing.
     pub prefilter: bool,
 }
 
@@ -121,7 +122,7 @@ struct PreparedFile {
 
 /// What the first pass keeps of a file's syntax for the second.
 enum Syntax {
-    Python(python::ParsedModule),
+    Python(python::FirstPass),
     Rust(rust::FirstPass),
 }
 
@@ -208,11 +209,10 @@ fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), 
             (file, Facts::Rust(facts))
         }
         Some(Language::Python) | None => {
-            let parsed = python::parse(&source);
-            let facts = python::index::extract(&source, &parsed);
+            let (facts, first_pass) = python::first_pass(&source);
             let file = PreparedFile {
                 source,
-                syntax: Syntax::Python(parsed),
+                syntax: Syntax::Python(first_pass),
             };
             (file, Facts::Python(facts))
         }
@@ -303,11 +303,12 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
 fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
     let PreparedFile { source, syntax } = file;
     let analysis = match &syntax {
-        Syntax::Rust(first_pass) if settings.prefilter => {
-            rust::second_pass(&source, first_pass, &index.rust)
+        Syntax::Rust(first_pass) => {
+            rust::second_pass(&source, first_pass, &index.rust, settings.prefilter)
         }
-        Syntax::Rust(_) => rust::analyze(&source, &index.rust),
-        Syntax::Python(parsed) => python::analyze(&source, parsed, &index.python),
+        Syntax::Python(first_pass) => {
+            python::second_pass(&source, first_pass, &index.python, settings.prefilter)
+        }
     };
     drop(syntax);
     let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);

@@ -1,6 +1,7 @@
-//! The prefilter never changes results: the files of `fixtures/` (and of the folder named by
-//! `TASKLINT_CORPUS`, for the pinned real-world corpus) are linted as one project with the
-//! prefilter on and off, with every rule enabled, and the findings must be identical.
+//! The prefilter never changes results: the files of `fixtures/`, each project of
+//! `fixtures/projects/` (whose modules import each other), and the folder named by
+//! `TASKLINT_CORPUS` (the pinned real-world corpus) are linted as one project with the prefilter
+//! on and off, with every rule enabled, and the findings must be identical.
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,20 @@ fn assert_prefilter_changes_nothing(folder: &Path) {
 fn the_prefilter_changes_no_finding_of_the_fixtures() {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     assert_prefilter_changes_nothing(&fixtures);
+}
+
+#[test]
+fn the_prefilter_changes_no_finding_of_the_fixture_projects() {
+    let projects = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects");
+    let mut checked = 0;
+    for project in std::fs::read_dir(&projects).expect("fixtures/projects is readable") {
+        let project = project.expect("fixtures/projects is readable").path();
+        if project.is_dir() {
+            assert_prefilter_changes_nothing(&project);
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no project under {projects:?}");
 }
 
 #[test]

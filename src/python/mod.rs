@@ -2,6 +2,11 @@
 //! extracts its facts for the project index, builds its semantic model and runs the Python
 //! detectors.
 //!
+//! A module is parsed once, in the first pass ([`first_pass`]). Its tree is kept for the rules
+//! when the module names something async; a module that does not is analyzed in the second pass
+//! ([`second_pass`]) only if it names a function that the project index knows creates a
+//! coroutine or a task, and is parsed again then.
+//!
 //! Nesting is bounded before anything walks the syntax tree: the parser grows its own stack as
 //! it goes, but the detectors recurse once per level of the tree. A module with more than
 //! [`MAX_BRACKET_NESTING`] open brackets is a syntax error, as it is for CPython; one whose tree
@@ -32,18 +37,70 @@ use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 
-/// A module parsed once for both passes: its comments, and its syntax tree or the `TL000`
-/// finding for its first syntax error.
+/// A parsed module: its comments, and its syntax tree or the `TL000` finding for its first
+/// syntax error.
 #[derive(Debug)]
-pub struct ParsedModule {
+struct ParsedModule {
     comments: Vec<Range<usize>>,
     syntax: Result<ModModule, Diagnostic>,
 }
 
-impl ParsedModule {
-    /// The syntax tree, when the module parses.
-    fn module(&self) -> Option<&ModModule> {
-        self.syntax.as_ref().ok()
+/// What the first pass keeps of a module for the second: its comments, and its syntax error,
+/// its tree, or nothing when it names nothing async.
+#[derive(Debug)]
+pub struct FirstPass {
+    comments: Vec<Range<usize>>,
+    outcome: Outcome,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    SyntaxError(Diagnostic),
+    /// The module names something async ([`calls::names_async`]): its tree, for the rules.
+    Async(ModModule),
+    /// The module names nothing async: the rules can only find a call of a project function
+    /// that creates a coroutine or a task, so the tree is dropped, and the module is parsed
+    /// again only if the index says it names one.
+    Plain,
+}
+
+/// The first pass over a module: parses it once, for its index facts and what the second pass
+/// needs.
+pub fn first_pass(source: &SourceFile) -> (index::PythonFileFacts, FirstPass) {
+    crate::panics::debug_panic_point(&source.path);
+    let ParsedModule { comments, syntax } = parse(source);
+    let facts = index::extract(source, syntax.as_ref().ok());
+    let outcome = match syntax {
+        Err(syntax_error) => Outcome::SyntaxError(syntax_error),
+        Ok(module) if calls::names_async(&source.text) => Outcome::Async(module),
+        Ok(_) => Outcome::Plain,
+    };
+    (facts, FirstPass { comments, outcome })
+}
+
+/// The second pass over a module: its findings against the project index. With `prefilter`
+/// off, a module that names nothing async is analyzed all the same.
+pub fn second_pass(
+    source: &SourceFile,
+    first: &FirstPass,
+    index: &index::PythonIndex,
+    prefilter: bool,
+) -> Analysis {
+    let comments = first.comments.clone();
+    match &first.outcome {
+        Outcome::SyntaxError(error) => Analysis {
+            diagnostics: vec![error.clone()],
+            comments,
+        },
+        Outcome::Async(module) => Analysis {
+            diagnostics: check(source, module, index),
+            comments,
+        },
+        Outcome::Plain if prefilter && !index.may_create_work(&source.text) => Analysis {
+            diagnostics: Vec::new(),
+            comments,
+        },
+        Outcome::Plain => analyze(source, &parse(source), index),
     }
 }
 
@@ -58,7 +115,7 @@ pub const MAX_BRACKET_NESTING: usize = 200;
 pub const MAX_TREE_DEPTH: usize = 20_000;
 
 /// Parses one Python module (a stub when the path ends in `.pyi`).
-pub fn parse(source: &SourceFile) -> ParsedModule {
+fn parse(source: &SourceFile) -> ParsedModule {
     let source_type = if source.path.ends_with(".pyi") {
         PySourceType::Stub
     } else {
@@ -185,20 +242,23 @@ fn too_deep_error(range: TextRange) -> Diagnostic {
 
 /// Analyzes one parsed module against the project index. A module that does not parse yields
 /// one `TL000 syntax-error` finding and nothing else.
-pub fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonIndex) -> Analysis {
-    crate::panics::debug_panic_point(&source.path);
+fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonIndex) -> Analysis {
     let diagnostics = match &parsed.syntax {
         Err(syntax_error) => vec![syntax_error.clone()],
-        Ok(module) => {
-            let body = &module.body;
-            let model = semantic::Module::new(body);
-            checker::Checker::new(&model, source, body, index).run()
-        }
+        Ok(module) => check(source, module, index),
     };
     Analysis {
         diagnostics,
         comments: parsed.comments.clone(),
     }
+}
+
+/// The detectors' findings in a module that parses.
+fn check(source: &SourceFile, module: &ModModule, index: &index::PythonIndex) -> Vec<Diagnostic> {
+    crate::panics::debug_panic_point(&source.path);
+    let body = &module.body;
+    let model = semantic::Module::new(body);
+    checker::Checker::new(&model, source, body, index).run()
 }
 
 fn syntax_error(error: &ParseError) -> Diagnostic {

@@ -103,17 +103,25 @@ pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
 
 /// The second pass over a Rust file: its findings against the project index. A file that does
 /// not parse has its syntax error; one that names nothing async and calls nothing that may
-/// create a future or a task has nothing to find, and is not parsed again.
-pub fn second_pass(source: &SourceFile, first: &FirstPass, index: &index::RustIndex) -> Analysis {
+/// create a future or a task has nothing to find, and is not parsed again, unless `prefilter`
+/// is off.
+pub fn second_pass(
+    source: &SourceFile,
+    first: &FirstPass,
+    index: &index::RustIndex,
+    prefilter: bool,
+) -> Analysis {
     match &first.outcome {
         Outcome::SyntaxError(error) => Analysis {
             diagnostics: vec![error.clone()],
             comments: comments::comments(&source.text),
         },
-        Outcome::Plain { krate, called } if !index.may_create_work(krate, called) => Analysis {
-            diagnostics: Vec::new(),
-            comments: comments::comments(&source.text),
-        },
+        Outcome::Plain { krate, called } if prefilter && !index.may_create_work(krate, called) => {
+            Analysis {
+                diagnostics: Vec::new(),
+                comments: comments::comments(&source.text),
+            }
+        }
         Outcome::Async | Outcome::Plain { .. } => analyze(source, index),
     }
 }

@@ -493,7 +493,7 @@ fn project_diagnostics(
         .iter()
         .zip(&first_passes)
         .flat_map(|(source, first)| {
-            second_pass(source, first, &index)
+            second_pass(source, first, &index, true)
                 .diagnostics
                 .into_iter()
                 .map(|d| (Rc::clone(source), d))

@@ -75,16 +75,25 @@ impl ConfiguredNames {
         }
     }
 
+    /// Every dotted name of the four lists.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.lists()
+            .into_iter()
+            .flat_map(|names| names.dotted.iter().map(String::as_str))
+    }
+
     /// Whether a list names a method (which a call on a receiver of any type may match).
     pub fn have_methods(&self) -> bool {
+        self.lists().iter().any(|names| names.has_methods())
+    }
+
+    fn lists(&self) -> [&NameSet; 4] {
         [
             &self.task_functions,
             &self.coroutine_functions,
             &self.always_suspend,
             &self.never_suspend,
         ]
-        .iter()
-        .any(|names| names.has_methods())
     }
 }
 

@@ -11,7 +11,7 @@
 use std::ops::Range;
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
-use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_text_size::Ranged;
 use rustc_hash::FxHashSet;
 
@@ -23,7 +23,6 @@ use super::super::semantic::{
     callable_of, contains_yield, dotted, is_self, Callable, FunctionScope, Module,
 };
 use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
-use super::super::ParsedModule;
 use crate::source::SourceFile;
 
 /// What one file contributes to the index.
@@ -124,14 +123,15 @@ impl Site {
     }
 }
 
-/// Extracts one file's facts. A file that does not parse contributes its path only.
-pub fn extract(source: &SourceFile, parsed: &ParsedModule) -> PythonFileFacts {
+/// Extracts one file's facts from its syntax tree; a file that does not parse (`None`)
+/// contributes its path only.
+pub fn extract(source: &SourceFile, module: Option<&ModModule>) -> PythonFileFacts {
     let mut facts = PythonFileFacts {
         path: source.path.clone(),
         is_stub: source.path.ends_with(".pyi"),
         ..PythonFileFacts::default()
     };
-    let Some(module) = parsed.module() else {
+    let Some(module) = module else {
         return facts;
     };
     let text = &source.text;

@@ -108,6 +108,9 @@ pub struct PythonIndex {
     /// For each function, the state it changes itself that outlives the call.
     changes: Vec<Vec<String>>,
     configured: ConfiguredNames,
+    /// The names through which a module may call a function that creates a coroutine or a
+    /// task (see [`PythonIndex::may_create_work`]).
+    work_creating_names: FxHashSet<String>,
 }
 
 #[derive(Debug)]
@@ -244,6 +247,11 @@ fn is_self_chain(chain: &str) -> bool {
     matches!(root, "self" | "cls")
 }
 
+/// The last part of a dotted name (`fetch` of `jobs.Client.fetch`).
+fn last_part(dotted: &str) -> &str {
+    dotted.rsplit('.').next().unwrap_or_default()
+}
+
 /// How many modules one name resolution may look into (re-exports can form cycles).
 const RESOLUTION_STEPS: usize = 24;
 /// How many classes one method lookup may look into (bases can form diamonds).
@@ -339,6 +347,7 @@ impl PythonIndex {
         }
         index.suspending = index.find_suspending();
         index.wrappers = index.find_wrappers();
+        index.work_creating_names = index.work_creating_names();
         // What the fixpoints read is not needed any more.
         index
             .functions
@@ -351,6 +360,15 @@ impl PythonIndex {
     /// match.
     pub fn configures_methods(&self) -> bool {
         self.configured.have_methods()
+    }
+
+    /// Whether a module with this text may call a function that creates a coroutine or a task
+    /// (a project coroutine function or task wrapper, or a configured function): whether it
+    /// names one, by its own name or by a name an import of the project binds to it. A call
+    /// resolves to such a function only through one of these names.
+    pub fn may_create_work(&self, text: &str) -> bool {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| self.work_creating_names.contains(word))
     }
 
     /// Whether `module` defines a function or class `name` at its top level.
@@ -436,12 +454,8 @@ impl PythonIndex {
 
     fn definition(&self, id: FunctionId) -> Definition {
         let function = &self.functions[id];
-        let name = function
-            .path
-            .rsplit_once('.')
-            .map_or(function.path.as_str(), |(_, name)| name);
         Definition {
-            name: name.to_owned(),
+            name: last_part(&function.path).to_owned(),
             path: self.modules[function.module.0].path.clone(),
             line: function.line,
         }
@@ -718,6 +732,36 @@ impl PythonIndex {
         may_suspend(&graph)
     }
 
+    /// The names of [`PythonIndex::may_create_work`]: the last part of every project coroutine
+    /// function and task wrapper and of every configured name, then (to a fixpoint) every
+    /// name an import binds to one of these (`from .jobs import fetch as get`).
+    fn work_creating_names(&self) -> FxHashSet<String> {
+        let mut names: FxHashSet<String> = self
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| self.is_coroutine(*id) || self.wrappers.contains_key(id))
+            .map(|(_, function)| last_part(&function.path))
+            .chain(self.configured.names().map(last_part))
+            .map(str::to_owned)
+            .collect();
+        loop {
+            let bound: Vec<String> = self
+                .modules
+                .iter()
+                .flat_map(|module| &module.imports)
+                .filter(|(local, target)| {
+                    !names.contains(local.as_str()) && names.contains(last_part(target))
+                })
+                .map(|(local, _)| local.clone())
+                .collect();
+            if bound.is_empty() {
+                return names;
+            }
+            names.extend(bound);
+        }
+    }
+
     /// The task wrappers: functions returning a task they create and do not keep, or what a
     /// configured task function returns, then (to a fixpoint) functions returning what a
     /// wrapper returns.
@@ -812,7 +856,7 @@ mod tests {
             .iter()
             .map(|(path, text)| {
                 let source = SourceFile::new(*path, *text);
-                extract(&source, &super::super::parse(&source))
+                super::super::first_pass(&source).0
             })
             .collect();
         PythonIndex::build(facts, &ExternalFacts::default())
