@@ -14,6 +14,8 @@ mod statistics;
 use std::io::{self, Write};
 use std::ops::Range;
 
+use crate::diagnostic::Diagnostic;
+use crate::fix::{Applicability, FixLevel};
 use crate::lint::FileReport;
 use crate::source::{Position, SourceFile};
 
@@ -37,6 +39,8 @@ pub enum Format {
 pub struct EmitOptions {
     /// Use ANSI colors (human format only).
     pub color: bool,
+    /// The fixes shown as available (`[*]`): safe ones, or all with `--unsafe-fixes`.
+    pub fix_level: FixLevel,
 }
 
 /// Writes the findings of `reports` (already sorted by path; diagnostics sorted within each)
@@ -49,7 +53,7 @@ pub fn emit(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::emit(out, reports, options),
-        Format::Concise => concise::emit(out, reports),
+        Format::Concise => concise::emit(out, reports, options),
         Format::Json => json::emit(out, reports),
         Format::Sarif => sarif::emit(out, reports),
         Format::Github => github::emit(out, reports),
@@ -85,6 +89,23 @@ pub(crate) fn clamp(text: &str, range: &Range<usize>) -> Range<usize> {
     let start = text.floor_char_boundary(range.start);
     let end = text.floor_char_boundary(range.end).max(start);
     start..end
+}
+
+/// The flags that apply fixes of this applicability: `--fix`, `--fix --unsafe-fixes`.
+pub(crate) fn fix_flags(applicability: Applicability) -> &'static str {
+    match applicability {
+        Applicability::Safe => "--fix",
+        Applicability::Unsafe => "--fix --unsafe-fixes",
+    }
+}
+
+/// `[*] ` when the finding has a fix that `--fix` applies at `level`: the marker of the
+/// `concise` lines.
+pub(crate) fn fix_marker(diagnostic: &Diagnostic, level: FixLevel) -> &'static str {
+    match &diagnostic.fix {
+        Some(fix) if level.allows(fix.applicability) => "[*] ",
+        _ => "",
+    }
 }
 
 /// `count` followed by `noun`, pluralised with an `s` when `count` is not one.

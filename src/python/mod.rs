@@ -19,6 +19,7 @@ use ruff_text_size::{Ranged, TextRange};
 mod calls;
 mod checker;
 mod effects;
+mod fixes;
 mod flow;
 pub mod index;
 mod loops;
@@ -44,6 +45,11 @@ impl ParsedModule {
     /// The syntax tree, when the module parses.
     fn module(&self) -> Option<&ModModule> {
         self.syntax.as_ref().ok()
+    }
+
+    /// The `TL000` finding of the first syntax error, when the module does not parse.
+    pub fn syntax_error(&self) -> Option<&Diagnostic> {
+        self.syntax.as_ref().err()
     }
 }
 
