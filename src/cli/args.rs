@@ -31,7 +31,8 @@ pub enum Command {
     ///
     /// Exit status: 0 when nothing was found, 1 when there are findings (0 with --exit-zero),
     /// 2 on a usage error, an unreadable path, a missing or malformed baseline or an internal
-    /// error (2 wins over 1).
+    /// error (2 wins over 1). With --fix, the findings that remain count; with --diff, 1 means
+    /// that some file would change.
     Check(CheckArgs),
     /// List the rules: code, name, severity, languages and summary.
     Rules,
