@@ -296,3 +296,22 @@ fn fixes_are_written_atomically_next_to_the_file() {
         .collect();
     assert_eq!(names, ["app.py"], "a temporary file was left behind");
 }
+
+#[test]
+fn a_module_set_is_not_reused_where_a_local_hides_it() {
+    let before = "\
+import asyncio
+
+_background_tasks = set()
+
+
+async def main(_background_tasks):
+    asyncio.create_task(asyncio.sleep(1))
+";
+    let (after, _) = fixed("app.py", before, &["--fix", "--unsafe-fixes"]);
+    assert!(after.contains("_background_tasks_2 = set()\n"), "{after}");
+    assert!(
+        after.contains("    _background_tasks_2.add(task)\n"),
+        "{after}"
+    );
+}

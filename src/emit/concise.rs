@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::{fix_marker, EmitOptions, Span};
+use super::{EmitOptions, Span};
+use crate::diagnostic::Diagnostic;
+use crate::fix::FixLevel;
 use crate::lint::FileReport;
 
 pub(super) fn emit(
@@ -28,4 +30,12 @@ pub(super) fn emit(
         }
     }
     Ok(())
+}
+
+/// `[*] ` when the finding has a fix that `--fix` applies at `level`.
+fn fix_marker(diagnostic: &Diagnostic, level: FixLevel) -> &'static str {
+    match &diagnostic.fix {
+        Some(fix) if level.allows(fix.applicability) => "[*] ",
+        _ => "",
+    }
 }

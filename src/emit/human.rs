@@ -9,7 +9,7 @@ use codespan_reporting::files::{self, Files};
 use codespan_reporting::term::termcolor::{Ansi, ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Config};
 
-use super::{clamp, fix_flags, plural, EmitOptions};
+use super::{clamp, plural, EmitOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, FixLevel};
 use crate::lint::FileReport;
@@ -137,6 +137,14 @@ fn fixable(out: &mut dyn WriteColor, reports: &[FileReport], level: FixLevel) ->
         }
     };
     writeln!(out, "{line}")
+}
+
+/// The flags that apply fixes of this applicability: `--fix`, `--fix --unsafe-fixes`.
+fn fix_flags(applicability: Applicability) -> &'static str {
+    match applicability {
+        Applicability::Safe => "--fix",
+        Applicability::Unsafe => "--fix --unsafe-fixes",
+    }
 }
 
 /// The flags that apply the fixes of `level`.

@@ -14,8 +14,7 @@ mod statistics;
 use std::io::{self, Write};
 use std::ops::Range;
 
-use crate::diagnostic::Diagnostic;
-use crate::fix::{Applicability, FixLevel};
+use crate::fix::FixLevel;
 use crate::lint::FileReport;
 use crate::source::{Position, SourceFile};
 
@@ -89,23 +88,6 @@ pub(crate) fn clamp(text: &str, range: &Range<usize>) -> Range<usize> {
     let start = text.floor_char_boundary(range.start);
     let end = text.floor_char_boundary(range.end).max(start);
     start..end
-}
-
-/// The flags that apply fixes of this applicability: `--fix`, `--fix --unsafe-fixes`.
-pub(crate) fn fix_flags(applicability: Applicability) -> &'static str {
-    match applicability {
-        Applicability::Safe => "--fix",
-        Applicability::Unsafe => "--fix --unsafe-fixes",
-    }
-}
-
-/// `[*] ` when the finding has a fix that `--fix` applies at `level`: the marker of the
-/// `concise` lines.
-pub(crate) fn fix_marker(diagnostic: &Diagnostic, level: FixLevel) -> &'static str {
-    match &diagnostic.fix {
-        Some(fix) if level.allows(fix.applicability) => "[*] ",
-        _ => "",
-    }
 }
 
 /// `count` followed by `noun`, pluralised with an `s` when `count` is not one.

@@ -54,7 +54,8 @@ pub fn add_await(checker: &Checker<'_, '_>, call: &ast::ExprCall) -> Option<Fix>
 /// Unsafe: the task now runs to its end where it used to be collected. Offered only when the
 /// call is the whole statement on its lines (`f(asyncio.create_task(..))`, `a; create_task(..)`
 /// and `if x: create_task(..)` have no fix). The names are ones the module (for the set) and the
-/// function (for the variable) do not use; a set an earlier fix added is reused.
+/// function (for the variable) do not use; a set an earlier fix added is reused, unless the
+/// function has a local of its name.
 pub fn keep_task(checker: &Checker<'_, '_>, call: &ast::ExprCall) -> Option<Fix> {
     let source = checker.source;
     let text = source.text.as_str();
@@ -77,7 +78,7 @@ pub fn keep_task(checker: &Checker<'_, '_>, call: &ast::ExprCall) -> Option<Fix>
     let mut edits = Vec::new();
     let existing = fix::candidate_names(TASK_SET)
         .take_while(|name| fix::mentions(text, name))
-        .find(|name| defines_empty_set(body, name));
+        .find(|name| defines_empty_set(body, name) && !checker.is_local(name));
     let set = match existing {
         Some(name) => name,
         None => {
