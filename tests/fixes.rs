@@ -150,6 +150,9 @@ async fn run(ex: &Executor<'_>, a: u32) -> u32 {
     let x = a; ex.spawn(fetch());
     drop(Some(ex.spawn(fetch())));
     async { a };
+    async {
+        fetch();
+    };
     let reference = &fetch();
     let closure = async move || {
         fetch();
@@ -165,7 +168,7 @@ fn blocking() {
 #[test]
 fn rust_await_and_detach_are_postfixes() {
     let flags = ["--fix", "--unsafe-fixes"];
-    insta::assert_snapshot!(before_after("lib.rs", RUST, &flags, 8));
+    insta::assert_snapshot!(before_after("lib.rs", RUST, &flags, 10));
 }
 
 #[test]
