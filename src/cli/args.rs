@@ -441,6 +441,17 @@ mod tests {
     }
 
     #[test]
+    fn fix_flags_parse_and_diff_excludes_other_outputs() {
+        let args = check(&["check", "--fix", "--unsafe-fixes"]);
+        assert!(args.lint.fix && args.lint.unsafe_fixes && !args.lint.diff);
+        assert!(cargo(&["--diff"]).expect("parses").lint.diff);
+        for other in ["--statistics", "--write-baseline=b.json"] {
+            let error = Cli::try_parse_from(["tasklint", "check", "--diff", other]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{other}");
+        }
+    }
+
+    #[test]
     fn unknown_codes_are_usage_errors() {
         let error = Cli::try_parse_from(["tasklint", "check", "--ignore", "TL9"]).unwrap_err();
         assert_eq!(error.exit_code(), 2);
