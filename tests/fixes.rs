@@ -8,6 +8,9 @@ use std::fs;
 mod common;
 use common::{code, project, stderr, stdout, tasklint};
 
+/// The flags that apply every fix.
+const UNSAFE: &[&str] = &["--fix", "--unsafe-fixes"];
+
 /// Fixes `file` in a project of its own with `flags`, checks that a second run changes nothing
 /// more, and returns the fixed text and the first run's stderr.
 fn fixed(file: &str, before: &str, flags: &[&str]) -> (String, String) {
@@ -104,8 +107,7 @@ async def main(_background_tasks):
 
 #[test]
 fn python_tasks_are_kept_in_a_module_set_with_unsafe_fixes() {
-    let flags = ["--fix", "--unsafe-fixes"];
-    insta::assert_snapshot!(before_after("app.py", PYTHON_KEEP, &flags, 2));
+    insta::assert_snapshot!(before_after("app.py", PYTHON_KEEP, UNSAFE, 2));
 }
 
 #[test]
@@ -119,7 +121,7 @@ _background_tasks = set()
 async def main():
     asyncio.create_task(asyncio.sleep(1))
 ";
-    let (after, _) = fixed("app.py", before, &["--fix", "--unsafe-fixes"]);
+    let (after, _) = fixed("app.py", before, UNSAFE);
     assert_eq!(after.matches("= set()").count(), 1, "{after}");
     assert!(
         after.contains("    _background_tasks.add(task)\n"),
@@ -167,17 +169,16 @@ fn blocking() {
 
 #[test]
 fn rust_await_and_detach_are_postfixes() {
-    let flags = ["--fix", "--unsafe-fixes"];
-    insta::assert_snapshot!(before_after("lib.rs", RUST, &flags, 10));
+    insta::assert_snapshot!(before_after("lib.rs", RUST, UNSAFE, 10));
 }
 
 #[test]
 fn crlf_line_endings_and_the_byte_order_mark_are_kept() {
     let before = format!("\u{feff}{}", PYTHON_KEEP.replace('\n', "\r\n"));
-    let (after, _) = fixed("app.py", &before, &["--fix", "--unsafe-fixes"]);
+    let (after, _) = fixed("app.py", &before, UNSAFE);
     assert!(after.starts_with('\u{feff}'), "the byte-order mark is gone");
     assert_eq!(after.matches('\n').count(), after.matches("\r\n").count());
-    let (lf_after, _) = fixed("app.py", PYTHON_KEEP, &["--fix", "--unsafe-fixes"]);
+    let (lf_after, _) = fixed("app.py", PYTHON_KEEP, UNSAFE);
     assert_eq!(after, format!("\u{feff}{}", lf_after.replace('\n', "\r\n")));
 }
 
@@ -311,7 +312,7 @@ _background_tasks = set()
 async def main(_background_tasks):
     asyncio.create_task(asyncio.sleep(1))
 ";
-    let (after, _) = fixed("app.py", before, &["--fix", "--unsafe-fixes"]);
+    let (after, _) = fixed("app.py", before, UNSAFE);
     assert!(after.contains("_background_tasks_2 = set()\n"), "{after}");
     assert!(
         after.contains("    _background_tasks_2.add(task)\n"),
