@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use crate::fix::Fix;
 use crate::rule::Rule;
 
 /// How serious a finding is.
@@ -41,8 +42,10 @@ pub struct Diagnostic {
     pub label: String,
     /// Secondary labels on the causes.
     pub notes: Vec<Label>,
-    /// The concrete fix for this site.
+    /// The concrete fix for this site, in words.
     pub help: Option<String>,
+    /// The edits that repair it, when tasklint can make them (`--fix`).
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Diagnostic {
@@ -61,6 +64,7 @@ impl Diagnostic {
             label: label.into(),
             notes: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
@@ -74,6 +78,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.map(Box::new);
         self
     }
 }

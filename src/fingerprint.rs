@@ -225,6 +225,7 @@ mod tests {
             source: SourceFile::new(path, text),
             diagnostics,
             unknown_suppressions: Vec::new(),
+            fixes: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod docs;
 pub mod emit;
 pub mod fingerprint;
+pub mod fix;
 pub mod index;
 pub mod interp;
 pub mod lint;

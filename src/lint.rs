@@ -11,6 +11,11 @@
 //!    names something async, and parsed again otherwise; a Rust file is parsed again (syn's
 //!    trees cannot move between threads: see [`rust::FirstPass`]).
 //!
+//! With [`Settings::fix`], step 3 also applies the findings' fixes ([`crate::fix`]) and lints
+//! the fixed text again, until no fix applies (at most [`MAX_FIX_PASSES`] passes), against the
+//! index of the original files. A pass whose result does not parse makes the file's fixes
+//! refused: the file keeps its original text and findings.
+//!
 //! Never panics on any input: problems reading a file are typed errors, and a panic inside a
 //! front-end becomes that file's [`FileError::Internal`]; the other files go on.
 
@@ -21,6 +26,8 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::FileToLint;
+use crate::fix::write::Encoding;
+use crate::fix::{self, FixLevel};
 use crate::index::external::ExternalFacts;
 use crate::index::ProjectIndex;
 use crate::panics::catch_panic;
@@ -41,6 +48,8 @@ pub struct Settings {
     /// Skip the rules on files that cannot have a finding (see [`python::second_pass`] and
     /// [`rust::second_pass`]). On by default; turned off only to check that it changes nothing.
     pub prefilter: bool,
+    /// Apply the fixes of this level (`--fix`), to a fixed point, and report what remains.
+    pub fix: Option<FixLevel>,
 }
 
 impl Default for Settings {
@@ -50,6 +59,7 @@ impl Default for Settings {
             enabled: Rule::defaults().collect(),
             external: ExternalFacts::default(),
             prefilter: true,
+            fix: None,
         }
     }
 }
@@ -94,7 +104,27 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Codes named in suppression comments that are not rules (reported as warnings).
     pub unknown_suppressions: Vec<UnknownCode>,
+    /// What `--fix` did to the file.
+    pub fixes: FileFixes,
 }
+
+/// What `--fix` did to one file. When fixes went in, the report's source holds the fixed text
+/// and its diagnostics are the findings that remain in it.
+#[derive(Debug, Default)]
+pub struct FileFixes {
+    /// How the file was decoded, to write it back the same way.
+    pub encoding: Encoding,
+    /// The text before the fixes, when they changed it.
+    pub original: Option<String>,
+    /// How many fixes went in.
+    pub applied: usize,
+    /// Why the fixes were refused and the file left as it was: the syntax error they made.
+    pub refused: Option<String>,
+}
+
+/// How many times a file is fixed and linted again at most: a fix can make another one
+/// possible (an edit that conflicted with one applied waits for the next pass).
+pub const MAX_FIX_PASSES: usize = 10;
 
 /// Why a file could not be linted.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +147,7 @@ pub enum FileError {
 /// A file after the first pass: decoded, parsed when it is Python, waiting for the rules.
 struct PreparedFile {
     source: SourceFile,
+    encoding: Encoding,
     syntax: Syntax,
 }
 
@@ -166,7 +197,7 @@ pub fn lint_project(
         .map(|prepared| {
             let prepared = prepared?;
             let path = prepared.source.path.clone();
-            isolated(&path, || Ok(lint_prepared(prepared, settings, &index)))
+            isolated(&path, || Ok(lint_and_fix(prepared, settings, &index)))
         })
         .collect()
 }
@@ -180,7 +211,7 @@ pub fn lint_bytes(
 ) -> Result<FileReport, FileError> {
     let (file, facts) = isolated(display_path, || prepare(display_path, bytes))?;
     let index = build_index(vec![facts], &settings.external);
-    isolated(display_path, || Ok(lint_prepared(file, settings, &index)))
+    isolated(display_path, || Ok(lint_and_fix(file, settings, &index)))
 }
 
 /// Runs one file's work, turning a panic into [`FileError::Internal`].
@@ -198,12 +229,18 @@ fn isolated<T>(path: &str, work: impl FnOnce() -> Result<T, FileError>) -> Resul
 fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), FileError> {
     let language = Language::of(Path::new(display_path));
     let python = language != Some(Language::Rust);
-    let source = SourceFile::new(display_path, decode(display_path, bytes, python)?);
-    Ok(match language {
+    let (text, encoding) = decode(display_path, bytes, python)?;
+    Ok(parse(SourceFile::new(display_path, text), encoding))
+}
+
+/// Parses a decoded file and extracts its facts; its language follows from its path.
+fn parse(source: SourceFile, encoding: Encoding) -> (PreparedFile, Facts) {
+    match Language::of(Path::new(&source.path)) {
         Some(Language::Rust) => {
             let (facts, first_pass) = rust::first_pass(&source);
             let file = PreparedFile {
                 source,
+                encoding,
                 syntax: Syntax::Rust(first_pass),
             };
             (file, Facts::Rust(facts))
@@ -212,26 +249,32 @@ fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), 
             let (facts, first_pass) = python::first_pass(&source);
             let file = PreparedFile {
                 source,
+                encoding,
                 syntax: Syntax::Python(first_pass),
             };
             (file, Facts::Python(facts))
         }
-    })
+    }
 }
 
-/// The text of a file: UTF-8 without a leading byte-order mark, or, for a Python module that
-/// is not UTF-8 and declares a Latin-1 encoding (PEP 263: `# -*- coding: latin-1 -*-` on one of
-/// its first two lines), its bytes read as Latin-1.
-fn decode(display_path: &str, bytes: Vec<u8>, python: bool) -> Result<String, FileError> {
+/// The text of a file and how it was encoded: UTF-8 without a leading byte-order mark, or, for a
+/// Python module that is not UTF-8 and declares a Latin-1 encoding (PEP 263:
+/// `# -*- coding: latin-1 -*-` on one of its first two lines), its bytes read as Latin-1.
+fn decode(
+    display_path: &str,
+    bytes: Vec<u8>,
+    python: bool,
+) -> Result<(String, Encoding), FileError> {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
             let offset = error.utf8_error().valid_up_to();
             let bytes = error.into_bytes();
             return match declared_encoding(&bytes).filter(|_| python) {
-                Some(encoding) if is_latin_1(&encoding) => {
-                    Ok(bytes.iter().map(|&byte| char::from(byte)).collect())
-                }
+                Some(encoding) if is_latin_1(&encoding) => Ok((
+                    bytes.iter().map(|&byte| char::from(byte)).collect(),
+                    Encoding::Latin1,
+                )),
                 Some(encoding) if !encoding.eq_ignore_ascii_case("utf-8") => {
                     Err(FileError::UnsupportedEncoding {
                         path: display_path.to_owned(),
@@ -246,8 +289,8 @@ fn decode(display_path: &str, bytes: Vec<u8>, python: bool) -> Result<String, Fi
         }
     };
     Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_owned(),
-        None => text,
+        Some(rest) => (rest.to_owned(), Encoding::Utf8WithBom),
+        None => (text, Encoding::Utf8),
     })
 }
 
@@ -298,10 +341,102 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
     }
 }
 
+/// The second pass over one file, and with [`Settings::fix`] its fixes ([`fix_file`]).
+fn lint_and_fix(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
+    let encoding = file.encoding;
+    let first = lint_prepared(file, settings, index);
+    match settings.fix {
+        None => first,
+        Some(level) => fix_file(first, level, |source| {
+            relint(source, encoding, settings, index)
+        }),
+    }
+}
+
+/// Applies the fixes of `level` to the file of `first`, and again to the text `relint` makes of
+/// each pass's result, while some fix applies. When `relint` finds a pass's result does not
+/// parse, every fix of the file is refused and `first` is returned, with the syntax error.
+fn fix_file(
+    first: FileReport,
+    level: FixLevel,
+    relint: impl Fn(SourceFile) -> Result<FileReport, String>,
+) -> FileReport {
+    let mut fixed: Option<FileReport> = None;
+    let mut applied = 0;
+    for _ in 0..MAX_FIX_PASSES {
+        let current = fixed.as_ref().unwrap_or(&first);
+        let fixes = current
+            .diagnostics
+            .iter()
+            .filter_map(|diagnostic| diagnostic.fix.as_deref())
+            .filter(|fix| level.allows(fix.applicability));
+        let pass = fix::apply(&current.source.text, fixes);
+        if pass.fixes == 0 {
+            break;
+        }
+        match relint(SourceFile::new(&first.source.path, pass.text)) {
+            Ok(report) => {
+                fixed = Some(report);
+                applied += pass.fixes;
+            }
+            Err(syntax_error) => {
+                let fixes = FileFixes {
+                    refused: Some(syntax_error),
+                    ..first.fixes
+                };
+                return FileReport { fixes, ..first };
+            }
+        }
+    }
+    match fixed {
+        None => first,
+        Some(report) => {
+            let fixes = FileFixes {
+                original: Some(first.source.text),
+                applied,
+                ..report.fixes
+            };
+            FileReport { fixes, ..report }
+        }
+    }
+}
+
+/// Lints a fixed text, or says where it does not parse (`app.py:3:5: syntax error: ...`).
+fn relint(
+    source: SourceFile,
+    encoding: Encoding,
+    settings: &Settings,
+    index: &ProjectIndex,
+) -> Result<FileReport, String> {
+    let (file, _) = parse(source, encoding);
+    if let Some(error) = file.syntax.error() {
+        let position = file.source.position(error.range.start);
+        return Err(format!(
+            "{}:{}:{}: {}",
+            file.source.path, position.line, position.column, error.message
+        ));
+    }
+    Ok(lint_prepared(file, settings, index))
+}
+
+impl Syntax {
+    /// The syntax error that stops the file from being analyzed, if there is one.
+    fn error(&self) -> Option<&Diagnostic> {
+        match self {
+            Syntax::Python(first_pass) => first_pass.syntax_error(),
+            Syntax::Rust(first_pass) => first_pass.syntax_error(),
+        }
+    }
+}
+
 /// The second pass over one file: its front-end's findings against the index, with the
 /// suppressions and the rule selection applied.
 fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
-    let PreparedFile { source, syntax } = file;
+    let PreparedFile {
+        source,
+        encoding,
+        syntax,
+    } = file;
     let analysis = match &syntax {
         Syntax::Rust(first_pass) => {
             rust::second_pass(&source, first_pass, &index.rust, settings.prefilter)
@@ -324,5 +459,53 @@ fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) 
         unknown_suppressions: suppressions.unknown_codes,
         source,
         diagnostics,
+        fixes: FileFixes {
+            encoding,
+            ..FileFixes::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::{Edit, Fix};
+
+    const CODE: &str = "async def f():\n    pass\n";
+
+    /// The findings of `CODE` plus one whose fix inserts `text` at `offset`, fixed at the safe
+    /// level with the real parser and rules.
+    fn fix_with(offset: usize, text: &str) -> FileReport {
+        let settings = Settings::default();
+        let (file, facts) = prepare("app.py", CODE.as_bytes().to_vec()).expect("decodes");
+        let index = build_index(vec![facts], &settings.external);
+        let mut first = lint_prepared(file, &settings, &index);
+        first.diagnostics.push(
+            Diagnostic::new(Rule::UnawaitedCoroutine, 0..1, "m", "l")
+                .with_fix(Some(Fix::safe("edit", vec![Edit::insert(offset, text)]))),
+        );
+        fix_file(first, FixLevel::Safe, |source| {
+            relint(source, Encoding::Utf8, &settings, &index)
+        })
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_syntax_is_refused() {
+        let report = fix_with(CODE.find("pass").unwrap(), "(");
+        assert_eq!(report.source.text, CODE);
+        assert_eq!(report.fixes.original, None);
+        assert_eq!(report.fixes.applied, 0);
+        let refused = report.fixes.refused.expect("refused");
+        assert!(refused.starts_with("app.py:2:"), "{refused}");
+        assert!(refused.contains("syntax error"), "{refused}");
+    }
+
+    #[test]
+    fn a_fix_that_parses_is_applied_once() {
+        let report = fix_with(CODE.find("pass").unwrap(), "x = 1\n    ");
+        assert_eq!(report.source.text, "async def f():\n    x = 1\n    pass\n");
+        assert_eq!(report.fixes.original.as_deref(), Some(CODE));
+        assert_eq!(report.fixes.applied, 1);
+        assert!(report.diagnostics.is_empty());
     }
 }

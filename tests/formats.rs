@@ -6,6 +6,7 @@ use std::ops::Range;
 use serde_json::Value;
 use tasklint::diagnostic::{Diagnostic, Severity};
 use tasklint::emit::{emit, EmitOptions, Format};
+use tasklint::fix::{Edit, Fix};
 use tasklint::lint::FileReport;
 use tasklint::rule::Rule;
 use tasklint::source::SourceFile;
@@ -66,17 +67,21 @@ fn reports() -> Vec<FileReport> {
         .with_note(find(MAIN, "await task", 0), "only the last task is awaited here")
         .with_help("collect the tasks in a list and `await asyncio.gather(*tasks)`"),
     ];
+    let call = find(WORKER, "save(record)", 1);
+    let add_await = Fix::safe("add `await`", vec![Edit::insert(call.start, "await ")]);
     let mut unawaited = Diagnostic::new(
         Rule::UnawaitedCoroutine,
-        find(WORKER, "save(record)", 1),
+        call,
         "coroutine `save` is never awaited, so its body never runs",
         "this creates a coroutine and drops it",
-    );
+    )
+    .with_fix(Some(add_await));
     unawaited.severity = Severity::Warning;
     let report = |path: &str, text: &str, diagnostics| FileReport {
         source: SourceFile::new(path, text),
         diagnostics,
         unknown_suppressions: Vec::new(),
+        fixes: Default::default(),
     };
     vec![
         report("app/clean.py", CLEAN, Vec::new()),
@@ -108,7 +113,14 @@ fn human() {
 fn human_colors_only_when_asked() {
     let plain = render(Format::Human);
     assert!(!plain.contains('\u{1b}'));
-    let colored = render_with(Format::Human, &reports(), EmitOptions { color: true });
+    let colored = render_with(
+        Format::Human,
+        &reports(),
+        EmitOptions {
+            color: true,
+            ..EmitOptions::default()
+        },
+    );
     assert!(colored.contains("\u{1b}["));
     assert!(colored.contains("TL001"));
 }
@@ -331,6 +343,7 @@ fn github_escapes_properties_and_message() {
             "label",
         )],
         unknown_suppressions: Vec::new(),
+        fixes: Default::default(),
     };
     assert_eq!(
         render_with(Format::Github, &[report], EmitOptions::default()),

@@ -11,13 +11,7 @@ fn human_output(path: &str) -> String {
         "{path} has findings to show"
     );
     let mut out = Vec::new();
-    emit(
-        Format::Human,
-        &mut out,
-        &[report],
-        &EmitOptions { color: false },
-    )
-    .expect("writes to a Vec");
+    emit(Format::Human, &mut out, &[report], &EmitOptions::default()).expect("writes to a Vec");
     String::from_utf8(out).expect("human output is UTF-8")
 }
 

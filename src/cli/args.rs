@@ -31,7 +31,8 @@ pub enum Command {
     ///
     /// Exit status: 0 when nothing was found, 1 when there are findings (0 with --exit-zero),
     /// 2 on a usage error, an unreadable path, a missing or malformed baseline or an internal
-    /// error (2 wins over 1).
+    /// error (2 wins over 1). With --fix, the findings that remain count; with --diff, 1 means
+    /// that some file would change.
     Check(CheckArgs),
     /// List the rules: code, name, severity, languages and summary.
     Rules,
@@ -218,6 +219,33 @@ pub struct LintArgs {
         conflicts_with_all = ["baseline", "statistics"]
     )]
     pub write_baseline: Option<PathBuf>,
+
+    /// Apply the safe fixes to the files, then report the findings that remain.
+    ///
+    /// Safe fixes remove the bug and change nothing else (TL003: add the missing `await` or
+    /// `.await`). Fixes are applied again on the fixed text until none applies. A file whose
+    /// fixed text would not parse is left as it was, and reported on stderr. Files are
+    /// written atomically, keeping their line endings, byte-order mark and encoding. The
+    /// number of fixes applied is reported on stderr. Findings a baseline records are fixed too.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix or --diff: apply the unsafe fixes too. Alone: show them as available.
+    ///
+    /// Unsafe fixes change what the code does beyond removing the bug (TL001: keep a dropped
+    /// Python task in a module-level set until it is done; call `.detach()` on a dropped smol
+    /// task, so it runs on instead of being cancelled). Review them. Without --fix or --diff
+    /// nothing is written: the findings with an unsafe fix are marked `[*]` like those with a
+    /// safe one, and counted as fixable.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print a unified diff of what --fix would change, without writing any file.
+    ///
+    /// Only the diff goes to stdout, not the findings. Exit status: 1 when some file would
+    /// change, 0 when none would, 2 on errors.
+    #[arg(long, conflicts_with_all = ["statistics", "write_baseline"])]
+    pub diff: bool,
 }
 
 /// Lint the packages of a cargo workspace for async task-lifetime bugs: dropped task handles,
@@ -410,6 +438,17 @@ mod tests {
     fn selectors_are_comma_separated_or_repeated() {
         let args = check(&["check", "--select", "TL001,TL002", "--select", "TL003"]);
         assert_eq!(args.lint.select.len(), 3);
+    }
+
+    #[test]
+    fn fix_flags_parse_and_diff_excludes_other_outputs() {
+        let args = check(&["check", "--fix", "--unsafe-fixes"]);
+        assert!(args.lint.fix && args.lint.unsafe_fixes && !args.lint.diff);
+        assert!(cargo(&["--diff"]).expect("parses").lint.diff);
+        for other in ["--statistics", "--write-baseline=b.json"] {
+            let error = Cli::try_parse_from(["tasklint", "check", "--diff", other]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{other}");
+        }
     }
 
     #[test]

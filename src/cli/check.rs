@@ -10,12 +10,13 @@
 
 use std::io::{self, Write};
 
-use super::settings::CheckSettings;
+use super::settings::{CheckSettings, FixOutput};
 use super::workspace::{canonical, normalize};
 use super::{print_error, print_note, print_warning, ExitStatus};
 use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
+use crate::fix::{diff, write};
 use crate::lint::{self, FileError, FileReport};
 use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
@@ -62,14 +63,23 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     };
 
     let mut reports = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
+    let mut paths = Vec::with_capacity(outcomes.len());
+    for (outcome, file) in outcomes.into_iter().zip(&discovery.files) {
         match outcome {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                reports.push(report);
+                paths.push(file.path.as_path());
+            }
             Err(error) => {
                 print_error(describe_file_error(&error));
                 status = status.max(ExitStatus::Error);
             }
         }
+    }
+    match settings.fix_output {
+        FixOutput::None => {}
+        FixOutput::Files => status = status.max(write_fixes(&reports, &paths, settings.quiet)),
+        FixOutput::Diff => return status.max(print_diff(&reports, settings.quiet)),
     }
     if !settings.quiet {
         for report in &reports {
@@ -111,6 +121,98 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
         print_warning(format_args!("{entries}; run --write-baseline to shrink it"));
     }
     status
+}
+
+/// `--fix`: writes the fixed files (`paths[i]` is where `reports[i]` was read), reports the
+/// files whose fixes were refused, and counts the fixes on stderr.
+fn write_fixes(reports: &[FileReport], paths: &[&std::path::Path], quiet: bool) -> ExitStatus {
+    let mut status = ExitStatus::Clean;
+    let (mut fixes, mut files) = (0, 0);
+    for (report, path) in reports.iter().zip(paths) {
+        report_refused_fixes(report, quiet);
+        if report.fixes.original.is_none() {
+            continue;
+        }
+        let display = &report.source.path;
+        let written = match report.fixes.encoding.encode(&report.source.text) {
+            Some(bytes) => write::atomically(path, &bytes).map_err(|error| io_cause(&error)),
+            None => Err("the fixed text has a character its encoding cannot hold".to_owned()),
+        };
+        match written {
+            Ok(()) => {
+                fixes += report.fixes.applied;
+                files += 1;
+            }
+            Err(cause) => {
+                print_error(format_args!(
+                    "cannot write the fixes to `{display}`: {cause}"
+                ));
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    if !quiet && fixes > 0 {
+        print_note(format_args!(
+            "fixed {} in {}",
+            emit::plural(fixes, "finding"),
+            emit::plural(files, "file")
+        ));
+    }
+    status
+}
+
+/// `--diff`: prints what the fixes would change as a unified diff, and nothing else on stdout.
+/// Exit status 1 when some file would change.
+fn print_diff(reports: &[FileReport], quiet: bool) -> ExitStatus {
+    let (mut fixes, mut files) = (0, 0);
+    let mut diffs = String::new();
+    for report in reports {
+        report_refused_fixes(report, quiet);
+        if let Some(original) = &report.fixes.original {
+            diffs.push_str(&diff::unified(
+                &report.source.path,
+                original,
+                &report.source.text,
+            ));
+            fixes += report.fixes.applied;
+            files += 1;
+        }
+    }
+    if !quiet {
+        let mut out = io::stdout().lock();
+        match out.write_all(diffs.as_bytes()).and_then(|()| out.flush()) {
+            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+                print_error(format_args!(
+                    "cannot write the output: {}",
+                    io_cause(&error)
+                ));
+                return ExitStatus::Error;
+            }
+            _ => {}
+        }
+        if fixes > 0 {
+            print_note(format_args!(
+                "would fix {} in {}",
+                emit::plural(fixes, "finding"),
+                emit::plural(files, "file")
+            ));
+        }
+    }
+    if files > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+/// The warning for a file whose fixes were refused because its fixed text would not parse.
+fn report_refused_fixes(report: &FileReport, quiet: bool) {
+    if let (Some(error), false) = (&report.fixes.refused, quiet) {
+        print_warning(format_args!(
+            "the fixes of `{}` were not applied: they would make a syntax error ({error}); the file is unchanged",
+            report.source.path
+        ));
+    }
 }
 
 /// `--write-baseline`: records the findings of `reports` in `path` instead of reporting them.

@@ -14,6 +14,7 @@ use super::workspace::{canonical, normalize, relative_to, Selection, Workspace, 
 use crate::baseline::{Baseline, BaselineError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
 use crate::emit::{EmitOptions, Format};
+use crate::fix::FixLevel;
 use crate::lint;
 
 /// Everything `tasklint check` (and `cargo tasklint`) needs to run.
@@ -38,6 +39,19 @@ pub struct CheckSettings {
     pub baseline: Option<Baseline>,
     /// Where to record the findings instead of reporting them (`--write-baseline`).
     pub write_baseline: Option<PathBuf>,
+    /// What to do with the fixes the run applies (`lint.fix`).
+    pub fix_output: FixOutput,
+}
+
+/// Where the text fixed by `--fix` or `--diff` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixOutput {
+    /// No fixes are applied.
+    None,
+    /// Into the files (`--fix`).
+    Files,
+    /// A unified diff on stdout instead of the findings (`--diff`).
+    Diff,
 }
 
 impl CheckSettings {
@@ -101,6 +115,18 @@ impl CheckSettings {
         let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
         let external = config::external_facts(first, cwd)?;
         let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+        let fix_level = if args.unsafe_fixes {
+            FixLevel::Unsafe
+        } else {
+            FixLevel::Safe
+        };
+        let fix_output = if args.diff {
+            FixOutput::Diff
+        } else if args.fix {
+            FixOutput::Files
+        } else {
+            FixOutput::None
+        };
         let color = use_color(
             args.color,
             std::io::stdout().is_terminal(),
@@ -113,6 +139,7 @@ impl CheckSettings {
                 enabled: enabled_rules(&args.select, &args.ignore),
                 external,
                 prefilter: true,
+                fix: (fix_output != FixOutput::None).then_some(fix_level),
             },
             walk: WalkOptions {
                 ignore_files: !args.no_ignore,
@@ -121,13 +148,14 @@ impl CheckSettings {
                 threads,
             },
             format: args.format,
-            emit: EmitOptions { color },
+            emit: EmitOptions { color, fix_level },
             threads,
             quiet: args.quiet,
             statistics: args.statistics,
             exit_zero: args.exit_zero,
             baseline,
             write_baseline: args.write_baseline,
+            fix_output,
         })
     }
 }

@@ -11,6 +11,7 @@ use codespan_reporting::term::{self, Config};
 
 use super::{clamp, plural, EmitOptions};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, FixLevel};
 use crate::lint::FileReport;
 
 pub(super) fn emit(
@@ -19,13 +20,17 @@ pub(super) fn emit(
     options: &EmitOptions,
 ) -> io::Result<()> {
     if options.color {
-        render(&mut Ansi::new(out), reports)
+        render(&mut Ansi::new(out), reports, options)
     } else {
-        render(&mut NoColor::new(out), reports)
+        render(&mut NoColor::new(out), reports, options)
     }
 }
 
-fn render(out: &mut dyn WriteColor, reports: &[FileReport]) -> io::Result<()> {
+fn render(
+    out: &mut dyn WriteColor,
+    reports: &[FileReport],
+    options: &EmitOptions,
+) -> io::Result<()> {
     let files = ReportFiles(reports);
     let config = Config::default();
     for (id, report) in reports.iter().enumerate() {
@@ -34,7 +39,8 @@ fn render(out: &mut dyn WriteColor, reports: &[FileReport]) -> io::Result<()> {
             term::emit(out, &config, &files, &rendered).map_err(into_io)?;
         }
     }
-    summary(out, reports)
+    summary(out, reports)?;
+    fixable(out, reports, options.fix_level)
 }
 
 /// The codespan rendering of one diagnostic of the file `id`.
@@ -57,6 +63,14 @@ fn to_codespan(id: usize, text: &str, diagnostic: &Diagnostic) -> Report<usize> 
         .with_labels(labels);
     if let Some(help) = &diagnostic.help {
         report = report.with_note(format!("help: {help}"));
+    }
+    if let Some(fix) = &diagnostic.fix {
+        report = report.with_note(format!(
+            "fix: {} ({}: {})",
+            fix.title,
+            fix.applicability.as_str(),
+            fix_flags(fix.applicability)
+        ));
     }
     report
 }
@@ -96,6 +110,49 @@ fn summary(out: &mut dyn WriteColor, reports: &[FileReport]) -> io::Result<()> {
     }
     out.reset()?;
     writeln!(out)
+}
+
+/// `[*] 2 fixable with --fix; 1 more with --fix --unsafe-fixes.`: the findings the fixes at
+/// `level` would repair, and those only the unsafe fixes would; nothing when there are none.
+fn fixable(out: &mut dyn WriteColor, reports: &[FileReport], level: FixLevel) -> io::Result<()> {
+    let fixes = reports
+        .iter()
+        .flat_map(|report| &report.diagnostics)
+        .filter_map(|diagnostic| diagnostic.fix.as_ref());
+    let (mut shown, mut hidden) = (0, 0);
+    for fix in fixes {
+        if level.allows(fix.applicability) {
+            shown += 1;
+        } else {
+            hidden += 1;
+        }
+    }
+    let unsafe_flags = fix_flags(Applicability::Unsafe);
+    let line = match (shown, hidden) {
+        (0, 0) => return Ok(()),
+        (0, hidden) => format!("{hidden} fixable with {unsafe_flags}."),
+        (shown, 0) => format!("[*] {shown} fixable with {}.", level_flags(level)),
+        (shown, hidden) => {
+            format!("[*] {shown} fixable with --fix; {hidden} more with {unsafe_flags}.")
+        }
+    };
+    writeln!(out, "{line}")
+}
+
+/// The flags that apply fixes of this applicability: `--fix`, `--fix --unsafe-fixes`.
+fn fix_flags(applicability: Applicability) -> &'static str {
+    match applicability {
+        Applicability::Safe => "--fix",
+        Applicability::Unsafe => "--fix --unsafe-fixes",
+    }
+}
+
+/// The flags that apply the fixes of `level`.
+fn level_flags(level: FixLevel) -> &'static str {
+    match level {
+        FixLevel::Safe => fix_flags(Applicability::Safe),
+        FixLevel::Unsafe => fix_flags(Applicability::Unsafe),
+    }
 }
 
 fn into_io(error: files::Error) -> io::Error {

@@ -1,14 +1,18 @@
 //! `json`: a pretty-printed JSON array with one object per finding.
 //!
 //! Keys come in a fixed order (the field order below). Lines and columns are 1-based, columns
-//! count characters and `end_column` is exclusive.
+//! count characters and `end_column` is exclusive. `fix` is `null`, or the fix's title, its
+//! applicability (`safe`, `unsafe`) and its edits, each a range of the file and the text that
+//! replaces it (an empty range is an insertion).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::Span;
+use crate::fix::Fix;
 use crate::lint::FileReport;
+use crate::source::SourceFile;
 
 #[derive(Serialize)]
 struct Finding<'a> {
@@ -24,6 +28,46 @@ struct Finding<'a> {
     label: &'a str,
     notes: Vec<Note<'a>>,
     help: Option<&'a str>,
+    fix: Option<FixJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixJson<'a> {
+    title: &'a str,
+    applicability: &'static str,
+    edits: Vec<EditJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EditJson<'a> {
+    content: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+impl<'a> FixJson<'a> {
+    fn of(source: &SourceFile, fix: &'a Fix) -> Self {
+        FixJson {
+            title: &fix.title,
+            applicability: fix.applicability.as_str(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| {
+                    let span = Span::of(source, &edit.range);
+                    EditJson {
+                        content: &edit.content,
+                        line: span.start.line,
+                        column: span.start.column,
+                        end_line: span.end.line,
+                        end_column: span.end.column,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -68,6 +112,7 @@ pub(super) fn emit(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
                         })
                         .collect(),
                     help: diagnostic.help.as_deref(),
+                    fix: diagnostic.fix.as_ref().map(|fix| FixJson::of(source, fix)),
                 }
             })
         })

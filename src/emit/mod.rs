@@ -14,6 +14,7 @@ mod statistics;
 use std::io::{self, Write};
 use std::ops::Range;
 
+use crate::fix::FixLevel;
 use crate::lint::FileReport;
 use crate::source::{Position, SourceFile};
 
@@ -37,6 +38,8 @@ pub enum Format {
 pub struct EmitOptions {
     /// Use ANSI colors (human format only).
     pub color: bool,
+    /// The fixes shown as available (`[*]`): safe ones, or all with `--unsafe-fixes`.
+    pub fix_level: FixLevel,
 }
 
 /// Writes the findings of `reports` (already sorted by path; diagnostics sorted within each)
@@ -49,7 +52,7 @@ pub fn emit(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::emit(out, reports, options),
-        Format::Concise => concise::emit(out, reports),
+        Format::Concise => concise::emit(out, reports, options),
         Format::Json => json::emit(out, reports),
         Format::Sarif => sarif::emit(out, reports),
         Format::Github => github::emit(out, reports),

@@ -11,6 +11,9 @@
 //! Markdown, and a default level; each result has `ruleId`, `ruleIndex`, `level`, a message and
 //! a region; relative paths are relative to `%SRCROOT%`, the folder tasklint ran in, which must
 //! be the repository's root for GitHub to place them.
+//!
+//! A finding with a fix has it in `fixes`, as replacements of regions of its file (an empty
+//! region is an insertion); the description says whether the fix is safe or unsafe.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -103,6 +106,31 @@ struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix as SARIF describes one: its replacements in the result's file.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+/// An empty `deletedRegion` (its end is its start) is an insertion.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 #[derive(Serialize)]
@@ -121,7 +149,7 @@ struct PhysicalLocation {
     region: Region,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
@@ -208,10 +236,7 @@ fn results(report: &FileReport) -> Vec<SarifResult> {
             let location = |id, range, message: &str| Location {
                 id,
                 physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: artifact.uri.clone(),
-                        uri_base_id: artifact.uri_base_id,
-                    },
+                    artifact_location: artifact.clone(),
                     region: region(Span::of(source, range)),
                 },
                 message: Text {
@@ -233,6 +258,28 @@ fn results(report: &FileReport) -> Vec<SarifResult> {
                     .map(|(id, note)| location(Some(id), &note.range, &note.message))
                     .collect(),
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+                fixes: diagnostic
+                    .fix
+                    .iter()
+                    .map(|fix| SarifFix {
+                        description: Text {
+                            text: format!("{} ({} fix)", fix.title, fix.applicability.as_str()),
+                        },
+                        artifact_changes: [ArtifactChange {
+                            artifact_location: artifact.clone(),
+                            replacements: fix
+                                .edits
+                                .iter()
+                                .map(|edit| Replacement {
+                                    deleted_region: region(Span::of(source, &edit.range)),
+                                    inserted_content: Text {
+                                        text: edit.content.clone(),
+                                    },
+                                })
+                                .collect(),
+                        }],
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -395,6 +442,7 @@ mod tests {
                 .collect(),
             source: SourceFile::new("a.py", text),
             unknown_suppressions: Vec::new(),
+            fixes: Default::default(),
         }
     }
 

@@ -70,6 +70,11 @@ impl<'a, 'm> Checker<'a, 'm> {
         self.diagnostics
     }
 
+    /// The statements of the module's top level.
+    pub fn module_body(&self) -> &'a [Stmt] {
+        self.body
+    }
+
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }

@@ -24,6 +24,7 @@ use ruff_text_size::{Ranged, TextRange};
 mod calls;
 mod checker;
 mod effects;
+mod fixes;
 mod flow;
 pub mod index;
 mod loops;
@@ -101,6 +102,16 @@ pub fn second_pass(
             comments,
         },
         Outcome::Plain => analyze(source, &parse(source), index),
+    }
+}
+
+impl FirstPass {
+    /// The `TL000` finding of the first syntax error, when the module does not parse.
+    pub fn syntax_error(&self) -> Option<&Diagnostic> {
+        match &self.outcome {
+            Outcome::SyntaxError(error) => Some(error),
+            _ => None,
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use super::api::{self, HandleKind, KnownType, MethodResult, TaskSource};
 use super::crates::FileScope;
 use super::effects::{self, Calls, Known, Purpose};
 use super::facts;
+use super::fixes;
 use super::flow::{self, is_self_field, Body, FlowResult, Followed, Site, Target};
 use super::index::{
     is_summary_place, CallEffect, Callee, FunctionFacts, RustIndex, Target as ProjectTarget,
@@ -64,6 +65,10 @@ pub struct Binding {
 pub struct TaskSite<'a> {
     /// The spawning call.
     pub range: Range<usize>,
+    /// The whole spawning expression.
+    pub expr: &'a syn::Expr,
+    /// The expression is a whole expression statement ([`fixes::is_statement`]).
+    pub statement: bool,
     pub kind: HandleKind,
     /// How the API is named in messages: `tokio::spawn`, `Executor::spawn`.
     pub api: String,
@@ -76,6 +81,8 @@ pub struct TaskSite<'a> {
 /// An expression that creates a future, with what happens to it.
 pub struct FutureSite<'a> {
     pub range: Range<usize>,
+    /// The whole expression that creates the future.
+    pub expr: &'a syn::Expr,
     /// `sleep`, `Client::connect`, or `async block`.
     pub name: String,
     pub use_: Use<'a>,
@@ -718,6 +725,8 @@ impl<'m, 'a> Checker<'m, 'a> {
         };
         let site = TaskSite {
             range: self.primary_range(expr),
+            expr,
+            statement: fixes::is_statement(&self.source.text, &expr.span().byte_range()),
             kind: source.kind,
             api,
             use_,
@@ -741,6 +750,7 @@ impl<'m, 'a> Checker<'m, 'a> {
         let range = self.primary_range(expr);
         let site = FutureSite {
             range,
+            expr,
             name,
             use_,
             binding: self.follow(use_, FUTURE_LOOKING_METHODS),

@@ -16,6 +16,7 @@ mod comments;
 mod crates;
 mod effects;
 mod facts;
+mod fixes;
 mod flow;
 pub mod index;
 mod macros;
@@ -40,6 +41,16 @@ use crate::source::SourceFile;
 #[derive(Debug)]
 pub struct FirstPass {
     outcome: Outcome,
+}
+
+impl FirstPass {
+    /// The `TL000` finding of the file's syntax error, when it does not parse.
+    pub fn syntax_error(&self) -> Option<&Diagnostic> {
+        match &self.outcome {
+            Outcome::SyntaxError(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -78,7 +89,7 @@ pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
     let file = match parse(&source.text) {
         Ok(file) => file,
         Err(syntax_error) => {
-            let outcome = Outcome::SyntaxError(syntax_error);
+            let outcome = Outcome::SyntaxError(*syntax_error);
             return (index::RustFileFacts::empty(source), FirstPass { outcome });
         }
     };
@@ -136,7 +147,7 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
         Ok(file) => file,
         Err(syntax_error) => {
             return Analysis {
-                diagnostics: vec![syntax_error],
+                diagnostics: vec![*syntax_error],
                 comments,
             }
         }
@@ -170,7 +181,7 @@ pub const MAX_NESTING: usize = 20_000;
 /// Parses a Rust file (without its byte-order mark), or returns its `TL000` finding: syn's
 /// first error, or nesting deeper than [`MAX_NESTING`]. A shebang line (`#!/usr/bin/env ..`)
 /// is kept out of the tokens and the spans still count from the start of the text.
-pub fn parse(text: &str) -> Result<syn::File, Diagnostic> {
+pub fn parse(text: &str) -> Result<syn::File, Box<Diagnostic>> {
     let shebang = shebang_len(text);
     let blanked;
     let code = if shebang > 0 {
@@ -182,12 +193,13 @@ pub fn parse(text: &str) -> Result<syn::File, Diagnostic> {
     let tokens: TokenStream = match code.parse() {
         Ok(tokens) => tokens,
         // In syn's words, as `syn::parse_file` reports it.
-        Err(error) => return Err(syntax_error(&syn::Error::from(error))),
+        Err(error) => return Err(Box::new(syntax_error(&syn::Error::from(error)))),
     };
     if let Some(span) = nesting_too_deep(&tokens) {
-        return Err(too_deep_error(span.byte_range()));
+        return Err(Box::new(too_deep_error(span.byte_range())));
     }
-    let mut file: syn::File = syn::parse2(tokens).map_err(|error| syntax_error(&error))?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|error| Box::new(syntax_error(&error)))?;
     if shebang > 0 {
         file.shebang = Some(text[..shebang].to_owned());
     }

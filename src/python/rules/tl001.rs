@@ -24,6 +24,7 @@ use ruff_text_size::Ranged;
 
 use super::super::calls::{discarding_registrar, Created};
 use super::super::checker::Checker;
+use super::super::fixes;
 use super::super::flow::{is_harmless_call, Handle, HandleFlow, Loss};
 use super::super::uses::{ContainerUse, LambdaUse, Use};
 use super::function_label;
@@ -122,6 +123,10 @@ pub fn check(
         },
         _ => return,
     };
+    let fix = match use_ {
+        Use::Discarded if !is_aggregate => fixes::keep_task(checker, call),
+        _ => None,
+    };
     let help = if is_aggregate {
         "await it (`await asyncio.gather(...)`), or keep the returned future and await it later"
             .to_owned()
@@ -134,7 +139,8 @@ pub fn check(
         "task handle dropped: the event loop keeps only a weak reference, so the task can be garbage-collected before it finishes",
         label,
     )
-    .with_help(help);
+    .with_help(help)
+    .with_fix(fix);
     diagnostic.notes = notes;
     if let Created::Task {
         api,

@@ -9,6 +9,7 @@ use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
 
 use super::super::checker::Checker;
+use super::super::fixes;
 use super::super::uses::Use;
 use super::{function_label, text};
 use crate::diagnostic::Diagnostic;
@@ -63,6 +64,7 @@ pub fn check(checker: &mut Checker<'_, '_>, call: &ast::ExprCall, name: &str, us
             format!("the coroutine object is stored in `{local}`, which is never used"),
         ),
     };
+    let fix = fixes::add_await(checker, call);
     let help = if in_async {
         format!("add `await`: `await {call_text}`")
     } else {
@@ -78,7 +80,8 @@ pub fn check(checker: &mut Checker<'_, '_>, call: &ast::ExprCall, name: &str, us
             message,
             label,
         )
-        .with_help(help),
+        .with_help(help)
+        .with_fix(fix),
     );
 }
 

@@ -18,10 +18,12 @@
 
 use super::super::api::{DropSemantics, HandleKind};
 use super::super::checker::{Binding, TaskSite};
+use super::super::fixes;
 use super::super::flow::Loss;
 use super::super::uses::{Container, Use};
 use super::{drop_effect, keep_help};
 use crate::diagnostic::{Diagnostic, Label};
+use crate::fix::Fix;
 use crate::rule::Rule;
 
 /// Handle methods that only borrow the handle.
@@ -60,10 +62,20 @@ pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
         format!("task handle dropped; {}", site.kind.drop_message()),
         label,
     )
-    .with_help(keep_help(site.kind, name));
+    .with_help(keep_help(site.kind, name))
+    .with_fix(detach(site));
     diagnostic.severity = site.kind.severity();
     diagnostic.notes = site.wrapper.iter().cloned().chain(notes).collect();
     Some(diagnostic)
+}
+
+/// `.detach()` on an async-task `Task` (smol's, async-executor's) that a statement drops, so
+/// the task runs on its own instead of being cancelled. Unsafe: the task now outlives the
+/// statement, and nothing sees its result.
+fn detach(site: &TaskSite<'_>) -> Option<Fix> {
+    let detachable =
+        site.kind == HandleKind::AsyncTask && matches!(site.use_, Use::Discarded) && site.statement;
+    detachable.then(|| Fix::unsafe_("call `.detach()`", fixes::postfix(site.expr, ".detach()")))
 }
 
 /// The label and notes for a handle bound to a variable that loses it, if it does.

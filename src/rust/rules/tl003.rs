@@ -11,8 +11,10 @@
 //! futures returned by functions of other files are unknown.
 
 use super::super::checker::FutureSite;
+use super::super::fixes;
 use super::super::uses::{Container, Use};
 use crate::diagnostic::Diagnostic;
+use crate::fix::Fix;
 use crate::rule::Rule;
 
 pub fn check(site: &FutureSite<'_>) -> Option<Diagnostic> {
@@ -61,6 +63,23 @@ pub fn check(site: &FutureSite<'_>) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::new(Rule::UnawaitedCoroutine, site.range.clone(), message, label)
-            .with_help(help),
+            .with_help(help)
+            .with_fix(add_await(site)),
     )
+}
+
+/// `.await` on a future of async code that is discarded, assigned to `_`, or bound by
+/// `let name = ..` and never used (the variable then holds the output). A future bound and
+/// looked at, or assigned to a place declared elsewhere, has no fix: its type would change.
+fn add_await(site: &FutureSite<'_>) -> Option<Fix> {
+    let awaitable = match site.use_ {
+        Use::Discarded | Use::Wildcard => true,
+        Use::Bound(syn::Pat::Ident(_)) => site
+            .binding
+            .as_ref()
+            .is_some_and(|binding| !binding.flow.read),
+        _ => false,
+    };
+    (awaitable && site.in_async)
+        .then(|| Fix::safe("add `.await`", fixes::postfix(site.expr, ".await")))
 }
