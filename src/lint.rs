@@ -18,7 +18,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::FileToLint;
 use crate::index::external::ExternalFacts;
 use crate::index::ProjectIndex;
@@ -33,7 +33,9 @@ use crate::{python, rust};
 /// Which rules run, and what the configuration says about code outside the project.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub enabled: Vec<Rule>,
+    /// The rules of every file ([`lint_project`]), unless each file has its own
+    /// ([`lint_files`]).
+    pub rules: FileRules,
     /// Functions outside the project that return tasks, are coroutine functions, or always or
     /// never suspend (`tasklint.toml`).
     pub external: ExternalFacts,
@@ -46,16 +48,42 @@ impl Default for Settings {
     /// The rules that run when none are selected ([`Rule::defaults`]), and no external facts.
     fn default() -> Self {
         Settings {
-            enabled: Rule::defaults().collect(),
+            rules: FileRules::default(),
             external: ExternalFacts::default(),
             prefilter: true,
         }
     }
 }
 
-impl Settings {
+/// Which rules report findings in a file, and with what severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRules {
+    pub enabled: Vec<Rule>,
+    /// Severities that replace the one the detector gives (`severity` in the configuration).
+    pub severity: Vec<(Rule, Severity)>,
+}
+
+impl Default for FileRules {
+    /// The rules that run when none are selected ([`Rule::defaults`]), at their own severity.
+    fn default() -> Self {
+        FileRules {
+            enabled: Rule::defaults().collect(),
+            severity: Vec::new(),
+        }
+    }
+}
+
+impl FileRules {
     pub fn is_enabled(&self, rule: Rule) -> bool {
         self.enabled.contains(&rule)
+    }
+
+    /// The configured severity of `rule`'s findings, if one is.
+    pub fn severity_of(&self, rule: Rule) -> Option<Severity> {
+        self.severity
+            .iter()
+            .find(|(configured, _)| *configured == rule)
+            .map(|&(_, severity)| severity)
     }
 }
 
@@ -137,6 +165,16 @@ pub fn lint_project(
     files: &[FileToLint],
     settings: &Settings,
 ) -> Vec<Result<FileReport, FileError>> {
+    lint_files(files, settings, |_| &settings.rules)
+}
+
+/// [`lint_project`], with the rules of `files[i]` given by `rules_of(i)` instead of
+/// `settings.rules`: each file's configuration may select other rules.
+pub fn lint_files<'r>(
+    files: &[FileToLint],
+    settings: &Settings,
+    rules_of: impl Fn(usize) -> &'r FileRules + Sync,
+) -> Vec<Result<FileReport, FileError>> {
     let prepared: Vec<Result<(PreparedFile, Facts), FileError>> = files
         .par_iter()
         .map(|file| {
@@ -162,10 +200,14 @@ pub fn lint_project(
     let index = build_index(facts, &settings.external);
     prepared
         .into_par_iter()
-        .map(|prepared| {
+        .enumerate()
+        .map(|(at, prepared)| {
             let prepared = prepared?;
             let path = prepared.source.path.clone();
-            isolated(&path, || Ok(lint_prepared(prepared, settings, &index)))
+            let rules = rules_of(at);
+            isolated(&path, || {
+                Ok(lint_prepared(prepared, settings.prefilter, rules, &index))
+            })
         })
         .collect()
 }
@@ -179,7 +221,14 @@ pub fn lint_bytes(
 ) -> Result<FileReport, FileError> {
     let (file, facts) = isolated(display_path, || prepare(display_path, bytes))?;
     let index = build_index(vec![facts], &settings.external);
-    isolated(display_path, || Ok(lint_prepared(file, settings, &index)))
+    isolated(display_path, || {
+        Ok(lint_prepared(
+            file,
+            settings.prefilter,
+            &settings.rules,
+            &index,
+        ))
+    })
 }
 
 /// Runs one file's work, turning a panic into [`FileError::Internal`].
@@ -299,11 +348,16 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
 }
 
 /// The second pass over one file: its front-end's findings against the index, with the
-/// suppressions and the rule selection applied.
-fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
+/// suppressions, the rule selection and the configured severities applied.
+fn lint_prepared(
+    file: PreparedFile,
+    prefilter: bool,
+    rules: &FileRules,
+    index: &ProjectIndex,
+) -> FileReport {
     let PreparedFile { source, syntax } = file;
     let analysis = match &syntax {
-        Syntax::Rust(first_pass) if settings.prefilter => {
+        Syntax::Rust(first_pass) if prefilter => {
             rust::second_pass(&source, first_pass, &index.rust)
         }
         Syntax::Rust(_) => rust::analyze(&source, &index.rust),
@@ -314,8 +368,12 @@ fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) 
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics
         .into_iter()
-        .filter(|d| settings.is_enabled(d.rule))
+        .filter(|d| rules.is_enabled(d.rule))
         .filter(|d| !suppressions.suppresses(source.line_index(d.range.start), d.rule))
+        .map(|mut d| {
+            d.severity = rules.severity_of(d.rule).unwrap_or(d.severity);
+            d
+        })
         .collect();
     diagnostics.sort_by_key(|d| (d.range.start, d.rule, d.range.end));
     diagnostics.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);

@@ -9,6 +9,7 @@
 //! files (the exit status becomes 2).
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::settings::CheckSettings;
 use super::workspace::{canonical, normalize};
@@ -16,7 +17,7 @@ use super::{print_error, print_note, print_warning, ExitStatus};
 use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
-use crate::lint::{self, FileError, FileReport};
+use crate::lint::{self, FileError, FileReport, FileRules};
 use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
 
@@ -52,8 +53,20 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     if discovery.files.is_empty() && discovery.errors.is_empty() && !settings.quiet {
         print_warning("no Python or Rust files found to lint");
     }
+    let rules: Vec<Arc<FileRules>> = discovery
+        .files
+        .iter()
+        .map(|file| settings.configs.rules_for_file(&file.path))
+        .collect();
+    let config_errors = settings.configs.errors();
+    if !config_errors.is_empty() {
+        for error in config_errors {
+            print_error(error);
+        }
+        return ExitStatus::Error;
+    }
 
-    let outcomes = match lint_all(&discovery.files, settings) {
+    let outcomes = match lint_all(&discovery.files, &rules, settings) {
         Ok(outcomes) => outcomes,
         Err(error) => {
             print_error(format_args!("cannot start the lint threads: {error}"));
@@ -134,19 +147,27 @@ fn write_baseline(reports: &[FileReport], path: &std::path::Path, quiet: bool) -
     }
 }
 
-/// Lints every file as one project on a pool of `settings.threads` threads with large stacks;
-/// the outcomes are in the order of `files`.
+/// Lints every file as one project on a pool of `settings.threads` threads with large stacks,
+/// `files[i]` with `rules[i]`, and the index hooks of their configurations; the outcomes are in
+/// the order of `files`.
 fn lint_all(
     files: &[FileToLint],
+    rules: &[Arc<FileRules>],
     settings: &CheckSettings,
 ) -> Result<Vec<Result<FileReport, FileError>>, rayon::ThreadPoolBuildError> {
+    let lint_settings = lint::Settings {
+        external: settings
+            .configs
+            .external_facts(files.iter().map(|file| file.path.as_path())),
+        ..lint::Settings::default()
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .stack_size(LINT_STACK_SIZE)
         .thread_name(|index| format!("tasklint-lint-{index}"))
         .build()?;
     let _quiet = QuietPanics::install();
-    Ok(pool.install(|| lint::lint_project(files, &settings.lint)))
+    Ok(pool.install(|| lint::lint_files(files, &lint_settings, |at| &rules[at])))
 }
 
 /// Writes the findings to stdout. A closed pipe (`tasklint check | head`) is not an error.
