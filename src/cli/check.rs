@@ -53,11 +53,9 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     if discovery.files.is_empty() && discovery.errors.is_empty() && !settings.quiet {
         print_warning("no Python or Rust files found to lint");
     }
-    let rules: Vec<Arc<FileRules>> = discovery
-        .files
-        .iter()
-        .map(|file| settings.configs.rules_for_file(&file.path))
-        .collect();
+    let (rules, external) = settings
+        .configs
+        .for_files(discovery.files.iter().map(|file| file.path.as_path()));
     let config_errors = settings.configs.errors();
     if !config_errors.is_empty() {
         for error in config_errors {
@@ -66,7 +64,11 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
         return ExitStatus::Error;
     }
 
-    let outcomes = match lint_all(&discovery.files, &rules, settings) {
+    let lint_settings = lint::Settings {
+        external,
+        ..lint::Settings::default()
+    };
+    let outcomes = match lint_all(&discovery.files, &rules, &lint_settings, settings.threads) {
         Ok(outcomes) => outcomes,
         Err(error) => {
             print_error(format_args!("cannot start the lint threads: {error}"));
@@ -147,27 +149,21 @@ fn write_baseline(reports: &[FileReport], path: &std::path::Path, quiet: bool) -
     }
 }
 
-/// Lints every file as one project on a pool of `settings.threads` threads with large stacks,
-/// `files[i]` with `rules[i]`, and the index hooks of their configurations; the outcomes are in
-/// the order of `files`.
+/// Lints every file as one project on a pool of `threads` threads with large stacks, `files[i]`
+/// with `rules[i]`; the outcomes are in the order of `files`.
 fn lint_all(
     files: &[FileToLint],
     rules: &[Arc<FileRules>],
-    settings: &CheckSettings,
+    settings: &lint::Settings,
+    threads: usize,
 ) -> Result<Vec<Result<FileReport, FileError>>, rayon::ThreadPoolBuildError> {
-    let lint_settings = lint::Settings {
-        external: settings
-            .configs
-            .external_facts(files.iter().map(|file| file.path.as_path())),
-        ..lint::Settings::default()
-    };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
+        .num_threads(threads)
         .stack_size(LINT_STACK_SIZE)
         .thread_name(|index| format!("tasklint-lint-{index}"))
         .build()?;
     let _quiet = QuietPanics::install();
-    Ok(pool.install(|| lint::lint_files(files, &lint_settings, |at| &rules[at])))
+    Ok(pool.install(|| lint::lint_files(files, settings, |at| &rules[at])))
 }
 
 /// Writes the findings to stdout. A closed pipe (`tasklint check | head`) is not an error.

@@ -241,7 +241,11 @@ impl Reader<'_> {
         let end = offset.min(self.text.len());
         ConfigError::Invalid {
             path: self.shown.to_owned(),
-            line: self.text[..end].matches('\n').count() + 1,
+            line: self.text.as_bytes()[..end]
+                .iter()
+                .filter(|&&byte| byte == b'\n')
+                .count()
+                + 1,
             message: message.into(),
         }
     }

@@ -113,11 +113,11 @@ impl Configs {
         })
     }
 
-    /// The configuration that applies to `path` (a file or a folder, relative to the current
-    /// folder or absolute). A configuration that cannot be read is recorded (see
-    /// [`Configs::errors`]) and the defaults apply instead.
-    pub fn for_path(&self, path: &Path) -> Arc<Resolved> {
-        self.try_for_path(path).unwrap_or_else(|error| {
+    /// The configuration that applies in `folder` (relative to the current folder or absolute).
+    /// A configuration that cannot be read is recorded (see [`Configs::errors`]) and the
+    /// defaults apply instead.
+    fn for_folder(&self, folder: &Path) -> Arc<Resolved> {
+        self.try_for_folder(folder).unwrap_or_else(|error| {
             let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
             if !errors
                 .iter()
@@ -129,46 +129,32 @@ impl Configs {
         })
     }
 
-    /// [`Configs::for_path`], with the error of a configuration that cannot be read.
-    pub fn try_for_path(&self, path: &Path) -> Result<Arc<Resolved>, ConfigError> {
+    /// [`Configs::for_folder`], with the error of a configuration that cannot be read.
+    pub fn try_for_folder(&self, folder: &Path) -> Result<Arc<Resolved>, ConfigError> {
         if let Some(fixed) = &self.fixed {
             return Ok(Arc::clone(fixed));
         }
-        let path = self.absolute(path);
-        let folder = if path.is_dir() {
-            path.as_path()
-        } else {
-            path.parent().unwrap_or(&path)
-        };
         Ok(self
-            .nearest(folder)?
+            .nearest(&self.absolute(folder))?
             .unwrap_or_else(|| Arc::clone(&self.defaults)))
     }
 
-    /// The rules of the file `path`: those of its configuration, minus what the configuration's
-    /// `per-file-ignores` turn off for it.
-    pub fn rules_for_file(&self, path: &Path) -> Arc<FileRules> {
-        let resolved = self.for_path(path);
-        let path = self.absolute(path);
-        let ignored: Vec<Rule> = resolved
-            .per_file_ignores
-            .iter()
-            .filter(|(glob, _)| glob.is_excluded_file(&path))
-            .flat_map(|(_, rules)| rules.iter().copied())
-            .collect();
-        if ignored.is_empty() {
-            return Arc::clone(&resolved.rules);
-        }
-        let mut rules = FileRules::clone(&resolved.rules);
-        rules.enabled.retain(|rule| !ignored.contains(rule));
-        Arc::new(rules)
+    /// The configuration that applies to the file `path`: that of its folder.
+    fn for_file(&self, path: &Path) -> Arc<Resolved> {
+        self.for_folder(&self.folder_of(path))
     }
 
-    /// The index hooks of the configurations of `files`, merged (each name once).
-    pub fn external_facts<'p>(&self, files: impl IntoIterator<Item = &'p Path>) -> ExternalFacts {
+    /// The rules of each of `files` (in order), and the index hooks of their configurations
+    /// merged (each name once).
+    pub fn for_files<'p>(
+        &self,
+        files: impl IntoIterator<Item = &'p Path>,
+    ) -> (Vec<Arc<FileRules>>, ExternalFacts) {
+        let mut rules = Vec::new();
         let mut seen: Vec<Arc<Resolved>> = Vec::new();
         for file in files {
-            let resolved = self.for_path(file);
+            let resolved = self.for_file(file);
+            rules.push(self.rules_for_file(&resolved, file));
             if !seen.iter().any(|known| Arc::ptr_eq(known, &resolved)) {
                 seen.push(resolved);
             }
@@ -189,7 +175,28 @@ impl Configs {
                 }
             }
         }
-        merged
+        (rules, merged)
+    }
+
+    /// The rules of the file `path` under its configuration `resolved`: the configuration's,
+    /// minus what its `per-file-ignores` turn off for the file.
+    pub fn rules_for_file(&self, resolved: &Resolved, path: &Path) -> Arc<FileRules> {
+        if resolved.per_file_ignores.is_empty() {
+            return Arc::clone(&resolved.rules);
+        }
+        let path = self.absolute(path);
+        let ignored: Vec<Rule> = resolved
+            .per_file_ignores
+            .iter()
+            .filter(|(glob, _)| glob.is_excluded_file(&path))
+            .flat_map(|(_, rules)| rules.iter().copied())
+            .collect();
+        if ignored.is_empty() {
+            return Arc::clone(&resolved.rules);
+        }
+        let mut rules = FileRules::clone(&resolved.rules);
+        rules.enabled.retain(|rule| !ignored.contains(rule));
+        Arc::new(rules)
     }
 
     /// The configurations that could not be read so far.
@@ -215,6 +222,13 @@ impl Configs {
 
     fn absolute(&self, path: &Path) -> PathBuf {
         normalize(&self.cwd.join(path))
+    }
+
+    /// The folder of the file `path`, absolute.
+    fn folder_of(&self, path: &Path) -> PathBuf {
+        let mut folder = self.absolute(path);
+        folder.pop();
+        folder
     }
 
     /// The configuration of the nearest folder at or above `folder` that has one, cached for
@@ -246,14 +260,15 @@ impl Configs {
 }
 
 impl ConfiguredWalk for Configs {
+    /// A walked path is excluded by the configuration of the folder it is in.
     fn excludes(&self, path: &Path, is_dir: bool) -> bool {
-        let resolved = self.for_path(self.absolute(path).parent().unwrap_or(path));
+        let resolved = self.for_file(path);
         (is_dir && resolved.default_folders && is_default_excluded_folder(path))
             || resolved.excludes.is_excluded(&self.absolute(path), is_dir)
     }
 
     fn respects_ignore_files(&self, root: &Path) -> bool {
-        self.for_path(root).respect_gitignore
+        self.for_folder(root).respect_gitignore
     }
 }
 

@@ -4,10 +4,12 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
 use super::args::{ConfigArgs, ConfigFormat};
+use super::config::ConfigError;
 use super::configs::{Configs, Overrides, Resolved};
 use super::selector::RuleSelector;
 use super::settings::{config_source, current_dir};
@@ -26,22 +28,7 @@ pub fn run(args: &ConfigArgs) -> ExitStatus {
         ));
         return ExitStatus::Error;
     }
-    let cwd = current_dir();
-    let described =
-        Configs::new(config_source(&args.source), Overrides::default(), &cwd).and_then(|configs| {
-            let resolved = configs.try_for_path(&args.path)?;
-            let file = resolved
-                .config
-                .path
-                .as_deref()
-                .map(|path| configs.shown(path));
-            let rules = if args.path.is_dir() {
-                std::sync::Arc::clone(&resolved.rules)
-            } else {
-                configs.rules_for_file(&args.path)
-            };
-            Ok(describe(&resolved, file, &rules))
-        });
+    let described = describe_path(args);
     let description = match described {
         Ok(description) => description,
         Err(error) => {
@@ -61,6 +48,32 @@ pub fn run(args: &ConfigArgs) -> ExitStatus {
     // A closed pipe is not worth reporting.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitStatus::Clean
+}
+
+/// The settings that apply to `args.path`: those of its configuration, with its
+/// `per-file-ignores` applied when it is a file.
+fn describe_path(args: &ConfigArgs) -> Result<Description, ConfigError> {
+    let configs = Configs::new(
+        config_source(&args.source),
+        Overrides::default(),
+        &current_dir(),
+    )?;
+    let (resolved, rules) = if args.path.is_dir() {
+        let resolved = configs.try_for_folder(&args.path)?;
+        let rules = Arc::clone(&resolved.rules);
+        (resolved, rules)
+    } else {
+        let folder = args.path.parent().unwrap_or(Path::new(""));
+        let resolved = configs.try_for_folder(folder)?;
+        let rules = configs.rules_for_file(&resolved, &args.path);
+        (resolved, rules)
+    };
+    let file = resolved
+        .config
+        .path
+        .as_deref()
+        .map(|path| configs.shown(path));
+    Ok(describe(&resolved, file, &rules))
 }
 
 /// The settings of one path, ready to print.
