@@ -120,13 +120,14 @@ pub enum ConfigFormat {
 pub struct ConfigSourceArgs {
     /// Use this configuration file for every file, instead of looking for one.
     ///
-    /// A `pyproject.toml` is read for its `[tool.tasklint]` table and a `Cargo.toml` for its
-    /// `[package.metadata.tasklint]` or `[workspace.metadata.tasklint]` table; a file of any
-    /// other name is read as a `tasklint.toml`. Its globs are relative to its folder.
+    /// No other configuration file is read. A `pyproject.toml` is read for its
+    /// `[tool.tasklint]` table and a `Cargo.toml` for its `[package.metadata.tasklint]` or
+    /// `[workspace.metadata.tasklint]` table (a file without the table is an error); a file of
+    /// any other name is read as a `tasklint.toml`. Its globs are relative to its folder.
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
     pub config: Option<PathBuf>,
 
-    /// Ignore every configuration file: lint with the defaults and the flags given.
+    /// Ignore every configuration file: only the defaults and the flags given apply.
     #[arg(long)]
     pub isolated: bool,
 }
