@@ -541,6 +541,36 @@ fn respect_gitignore_false_walks_ignored_files() {
 }
 
 #[test]
+fn no_ignore_and_exclude_go_over_the_walk_settings_of_the_configuration() {
+    let dir = project(&[
+        (".gitignore", "build/\n"),
+        ("app.py", TWO_FINDINGS),
+        ("build/app.py", TWO_FINDINGS),
+        ("venv/app.py", TWO_FINDINGS),
+        ("gen/app.py", TWO_FINDINGS),
+        (
+            "tasklint.toml",
+            "select = [\"TL001\"]\nrespect-gitignore = true\nextend-exclude = [\"gen/\"]\n",
+        ),
+    ]);
+    assert_eq!(findings_by_file(dir.path(), &[]), ["app.py:5 TL001"]);
+    // --no-ignore walks what .gitignore and the default folders skip; the globs still apply.
+    assert_eq!(
+        findings_by_file(dir.path(), &["--no-ignore"]),
+        [
+            "app.py:5 TL001",
+            "build/app.py:5 TL001",
+            "venv/app.py:5 TL001"
+        ]
+    );
+    // --exclude adds to the configured globs.
+    assert_eq!(
+        findings_by_file(dir.path(), &["--no-ignore", "--exclude", "venv/"]),
+        ["app.py:5 TL001", "build/app.py:5 TL001"]
+    );
+}
+
+#[test]
 fn severity_is_shown_in_every_format() {
     let config = "[severity]\nTL = \"warning\"\nunawaited-coroutine = \"error\"\n";
     let dir = project(&[("tasklint.toml", config), ("app.py", TWO_FINDINGS)]);
