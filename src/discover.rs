@@ -82,6 +82,13 @@ pub fn is_default_excluded_folder(path: &Path) -> bool {
 #[derive(Debug, Clone)]
 pub struct Excludes(Gitignore);
 
+impl Default for Excludes {
+    /// No excludes.
+    fn default() -> Self {
+        Excludes::none()
+    }
+}
+
 /// An exclude glob that does not parse.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid exclude glob `{glob}`: {cause}")]

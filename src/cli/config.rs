@@ -96,17 +96,27 @@ pub struct Config {
     pub select: Option<Vec<RuleSelector>>,
     pub extend_select: Vec<RuleSelector>,
     pub ignore: Vec<RuleSelector>,
-    /// Glob (relative to `folder`) → rules not reported in the files it matches.
-    pub per_file_ignores: Vec<(String, Vec<RuleSelector>)>,
+    pub per_file_ignores: Vec<PerFileIgnore>,
     /// Replaces the default list of skipped folders.
     pub exclude: Option<Vec<String>>,
     /// Added to `exclude` (or to the default list).
     pub extend_exclude: Vec<String>,
+    /// The globs of `exclude` and `extend-exclude`, relative to `folder`.
+    pub excludes: Excludes,
     /// Rule selector → the severity its findings are reported with.
     pub severity: Vec<(RuleSelector, Severity)>,
     pub respect_gitignore: Option<bool>,
     /// The index hooks.
     pub external: ExternalFacts,
+}
+
+/// One entry of `per-file-ignores`: rules not reported in the files a glob matches.
+#[derive(Debug, Clone)]
+pub struct PerFileIgnore {
+    /// As written: gitignore-style, relative to the configuration's folder.
+    pub glob: String,
+    pub matcher: Excludes,
+    pub rules: Vec<RuleSelector>,
 }
 
 /// Why a configuration could not be read.
@@ -263,15 +273,31 @@ impl Reader<'_> {
             "ignore" => config.ignore = self.selectors(name, value)?,
             "per-file-ignores" => {
                 for (glob, rules) in self.table(name, value)? {
-                    let glob_text = glob.get_ref().to_string();
-                    self.glob(&glob_text, glob.span().start)?;
-                    let rules =
-                        self.selectors(&format!("per-file-ignores.\"{glob_text}\""), rules)?;
-                    config.per_file_ignores.push((glob_text, rules));
+                    let (offset, glob) = (glob.span().start, glob.get_ref().to_string());
+                    let matcher = self.matcher(&config.folder, &[&glob], offset)?;
+                    let rules = self.selectors(&format!("per-file-ignores.\"{glob}\""), rules)?;
+                    config.per_file_ignores.push(PerFileIgnore {
+                        glob,
+                        matcher,
+                        rules,
+                    });
                 }
             }
-            "exclude" => config.exclude = Some(self.globs(name, value)?),
-            "extend-exclude" => config.extend_exclude = self.globs(name, value)?,
+            "exclude" | "extend-exclude" => {
+                let globs = self.globs(name, value)?;
+                if name == "exclude" {
+                    config.exclude = Some(globs);
+                } else {
+                    config.extend_exclude = globs;
+                }
+                let all: Vec<&String> = config
+                    .exclude
+                    .iter()
+                    .flatten()
+                    .chain(&config.extend_exclude)
+                    .collect();
+                config.excludes = self.matcher(&config.folder, &all, value.span().start)?;
+            }
             "severity" => {
                 for (rule, level) in self.table(name, value)? {
                     let selector = self.selector(name, rule.get_ref(), rule.span().start)?;
@@ -369,18 +395,24 @@ impl Reader<'_> {
             .map_err(|message: String| self.error(offset, format!("`{key}`: {message}")))
     }
 
+    /// A list of globs, each checked on its own line.
     fn globs(&self, key: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
         let items = self.string_items(key, value)?;
         for (glob, offset) in &items {
-            self.glob(glob, *offset)?;
+            self.matcher(Path::new(""), &[glob], *offset)?;
         }
         Ok(items.into_iter().map(|(glob, _)| glob).collect())
     }
 
-    fn glob(&self, glob: &str, offset: usize) -> Result<(), ConfigError> {
-        Excludes::new(Path::new(""), &[glob.to_owned()])
-            .map(drop)
-            .map_err(|error| self.error(offset, error.to_string()))
+    /// The matcher of gitignore-style `globs` relative to `folder`, written at `offset`.
+    fn matcher(
+        &self,
+        folder: &Path,
+        globs: &[&String],
+        offset: usize,
+    ) -> Result<Excludes, ConfigError> {
+        let globs: Vec<String> = globs.iter().map(|glob| (*glob).clone()).collect();
+        Excludes::new(folder, &globs).map_err(|error| self.error(offset, error.to_string()))
     }
 
     /// The entries of a table value.
@@ -520,7 +552,7 @@ never-suspend = [\"a.incr\"]
             .expect("is a configuration");
         assert_eq!(config.extend_select.len(), 1);
         assert_eq!(config.ignore.len(), 1);
-        assert_eq!(config.per_file_ignores[0].0, "tests/**");
+        assert_eq!(config.per_file_ignores[0].glob, "tests/**");
         assert_eq!(config.exclude, Some(vec!["gen/".to_owned()]));
         assert_eq!(config.extend_exclude, ["*_pb2.py"]);
         assert_eq!(config.severity[0].1, Severity::Warning);

@@ -93,14 +93,14 @@ impl Configs {
             folder: cwd.clone(),
             ..Config::default()
         };
-        let defaults = Arc::new(Resolved::new(defaults, &overrides)?);
+        let defaults = Arc::new(Resolved::new(defaults, &overrides));
         let fixed = match source {
             Source::Discover => None,
             Source::Isolated => Some(Arc::clone(&defaults)),
             Source::File(path) => {
                 let absolute = normalize(&cwd.join(&path));
                 let config = config::from_file(&absolute, &path.display().to_string())?;
-                Some(Arc::new(Resolved::new(config, &overrides)?))
+                Some(Arc::new(Resolved::new(config, &overrides)))
             }
         };
         Ok(Configs {
@@ -248,7 +248,7 @@ impl Configs {
             visited.push(ancestor.to_path_buf());
             let shown = |path: &Path| self.shown(path);
             if let Some(config) = config::in_folder(ancestor, &shown)? {
-                found = Some(Arc::new(Resolved::new(config, &self.overrides)?));
+                found = Some(Arc::new(Resolved::new(config, &self.overrides)));
                 break;
             }
         }
@@ -273,7 +273,7 @@ impl ConfiguredWalk for Configs {
 }
 
 impl Resolved {
-    fn new(config: Config, overrides: &Overrides) -> Result<Self, ConfigError> {
+    fn new(config: Config, overrides: &Overrides) -> Self {
         let levels = [
             RuleSelection {
                 select: config.select.as_deref(),
@@ -290,44 +290,26 @@ impl Resolved {
             enabled: enabled_rules(&levels),
             severity: severities(&config.severity),
         };
-        let globs = |globs: &[String]| {
-            Excludes::new(&config.folder, globs).map_err(|error| ConfigError::Invalid {
-                path: config
-                    .path
-                    .as_deref()
-                    .map(|path| path.display().to_string())
-                    .unwrap_or_default(),
-                line: 1,
-                message: error.to_string(),
-            })
-        };
         let per_file_ignores = config
             .per_file_ignores
             .iter()
-            .map(|(glob, selectors)| {
+            .map(|ignore| {
                 let rules = Rule::ALL
                     .iter()
                     .copied()
-                    .filter(|rule| selectors.iter().any(|selector| selector.matches(*rule)))
+                    .filter(|rule| ignore.rules.iter().any(|selector| selector.matches(*rule)))
                     .collect();
-                Ok((globs(std::slice::from_ref(glob))?, rules))
+                (ignore.matcher.clone(), rules)
             })
-            .collect::<Result<_, ConfigError>>()?;
-        let excluded: Vec<String> = config
-            .exclude
-            .iter()
-            .flatten()
-            .chain(&config.extend_exclude)
-            .cloned()
             .collect();
-        Ok(Resolved {
+        Resolved {
             rules: Arc::new(rules),
             per_file_ignores,
-            excludes: globs(&excluded)?,
+            excludes: config.excludes.clone(),
             default_folders: config.exclude.is_none() && !overrides.no_ignore,
             respect_gitignore: config.respect_gitignore.unwrap_or(true) && !overrides.no_ignore,
             config,
-        })
+        }
     }
 }
 

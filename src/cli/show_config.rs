@@ -98,7 +98,7 @@ fn describe(resolved: &Resolved, file: Option<String>, rules: &FileRules) -> Des
     let per_file_ignores: Map<String, Value> = config
         .per_file_ignores
         .iter()
-        .map(|(glob, list)| (glob.clone(), selectors(list)))
+        .map(|ignore| (ignore.glob.clone(), selectors(&ignore.rules)))
         .collect();
     let severity: Map<String, Value> = config
         .severity
