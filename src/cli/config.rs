@@ -130,6 +130,9 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+    /// `--config` named a manifest without the table.
+    #[error("`{path}` has no {tables} table")]
+    NoTable { path: String, tables: String },
 }
 
 /// The configuration held by the folder `folder`, if one of its files holds one; `shown` says
@@ -166,17 +169,14 @@ pub fn from_file(path: &Path, shown: &str) -> Result<Config, ConfigError> {
         .find(|kind| name == Some(kind.file_name()))
         .unwrap_or(SourceKind::Own("tasklint.toml"));
     let text = read(path, &|_| shown.to_owned())?;
-    parse(&text, kind, path, shown)?.ok_or_else(|| ConfigError::Invalid {
+    parse(&text, kind, path, shown)?.ok_or_else(|| ConfigError::NoTable {
         path: shown.to_owned(),
-        line: 1,
-        message: format!(
-            "no `[{}]` table",
-            kind.tables()
-                .iter()
-                .map(|keys| keys.join("."))
-                .collect::<Vec<_>>()
-                .join("]` or `[")
-        ),
+        tables: kind
+            .tables()
+            .iter()
+            .map(|keys| format!("`[{}]`", keys.join(".")))
+            .collect::<Vec<_>>()
+            .join(" or "),
     })
 }
 
