@@ -40,6 +40,9 @@ pub struct WalkOptions {
     pub default_excludes: bool,
     /// The user's exclude globs.
     pub excludes: Excludes,
+    /// What the configuration files say about the folders walked; when set, it decides about
+    /// the default folders and adds its own excludes.
+    pub configured: Option<Arc<dyn ConfiguredWalk>>,
     /// Walker threads; 0 lets the walker choose.
     pub threads: usize,
 }
@@ -50,14 +53,41 @@ impl Default for WalkOptions {
             ignore_files: true,
             default_excludes: true,
             excludes: Excludes::none(),
+            configured: None,
             threads: 0,
         }
     }
 }
 
+/// Walk settings that depend on where a path is: those of the configuration file that applies
+/// to it.
+pub trait ConfiguredWalk: fmt::Debug + Send + Sync {
+    /// Whether `path` (as walked: relative to the current folder, or absolute) is excluded: a
+    /// configured glob matches it, or it is a folder of the default list that its configuration
+    /// keeps skipping.
+    fn excludes(&self, path: &Path, is_dir: bool) -> bool;
+
+    /// Whether ignore files are respected when walking the folder `root`.
+    fn respects_ignore_files(&self, root: &Path) -> bool;
+}
+
+/// Whether `path` is a folder named in [`DEFAULT_EXCLUDED_FOLDERS`] (given that it is a folder).
+pub fn is_default_excluded_folder(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| DEFAULT_EXCLUDED_FOLDERS.contains(&name))
+}
+
 /// Gitignore-style exclude globs, matched against walked paths (relative to the current folder).
 #[derive(Debug, Clone)]
 pub struct Excludes(Gitignore);
+
+impl Default for Excludes {
+    /// No excludes.
+    fn default() -> Self {
+        Excludes::none()
+    }
+}
 
 /// An exclude glob that does not parse.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +126,16 @@ impl Excludes {
     /// does not enter an excluded folder in the first place).
     pub fn is_excluded(&self, path: &Path, is_dir: bool) -> bool {
         self.0.matched(path, is_dir).is_ignore()
+    }
+
+    /// Whether the file `path`, or a folder it is in, is excluded by one of the globs. Of a path
+    /// outside the root, only the file itself is matched.
+    pub fn is_excluded_file(&self, path: &Path) -> bool {
+        if path.starts_with(self.0.path()) {
+            self.0.matched_path_or_any_parents(path, false).is_ignore()
+        } else {
+            self.is_excluded(path, false)
+        }
     }
 }
 
@@ -146,6 +186,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
     let filter = Arc::new(EntryFilter {
         default_excludes: options.default_excludes,
         excludes: options.excludes.clone(),
+        configured: options.configured.clone(),
     });
     for path in paths {
         match std::fs::metadata(path) {
@@ -203,20 +244,16 @@ pub fn io_cause(error: &io::Error) -> String {
 struct EntryFilter {
     default_excludes: bool,
     excludes: Excludes,
+    configured: Option<Arc<dyn ConfiguredWalk>>,
 }
 
 impl EntryFilter {
     fn skips(&self, path: &Path, is_dir: bool) -> bool {
-        if is_dir
-            && self.default_excludes
-            && path
-                .file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| DEFAULT_EXCLUDED_FOLDERS.contains(&name))
-        {
-            return true;
-        }
-        self.excludes.is_excluded(path, is_dir)
+        let by_configuration = match &self.configured {
+            Some(configured) => configured.excludes(path, is_dir),
+            None => is_dir && self.default_excludes && is_default_excluded_folder(path),
+        };
+        by_configuration || self.excludes.is_excluded(path, is_dir)
     }
 }
 
@@ -230,14 +267,19 @@ struct Found {
 
 /// Walks the folder `root` (given by the user) in parallel and adds what it finds.
 fn walk(root: &Path, options: &WalkOptions, filter: &Arc<EntryFilter>, discovery: &mut Discovery) {
+    let ignore_files = options.ignore_files
+        && options
+            .configured
+            .as_ref()
+            .is_none_or(|configured| configured.respects_ignore_files(root));
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(true)
-        .parents(options.ignore_files)
-        .ignore(options.ignore_files)
-        .git_ignore(options.ignore_files)
-        .git_global(options.ignore_files)
-        .git_exclude(options.ignore_files)
+        .parents(ignore_files)
+        .ignore(ignore_files)
+        .git_ignore(ignore_files)
+        .git_global(ignore_files)
+        .git_exclude(ignore_files)
         .require_git(false)
         .follow_links(true)
         .threads(options.threads);

@@ -24,7 +24,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::FileToLint;
 use crate::fix::write::Encoding;
 use crate::fix::{self, FixLevel};
@@ -41,7 +41,9 @@ use crate::{python, rust};
 /// Which rules run, and what the configuration says about code outside the project.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub enabled: Vec<Rule>,
+    /// The rules of every file ([`lint_project`]), unless each file has its own
+    /// ([`lint_files`]).
+    pub rules: FileRules,
     /// Functions outside the project that return tasks, are coroutine functions, or always or
     /// never suspend (`tasklint.toml`).
     pub external: ExternalFacts,
@@ -56,7 +58,7 @@ impl Default for Settings {
     /// The rules that run when none are selected ([`Rule::defaults`]), and no external facts.
     fn default() -> Self {
         Settings {
-            enabled: Rule::defaults().collect(),
+            rules: FileRules::default(),
             external: ExternalFacts::default(),
             prefilter: true,
             fix: None,
@@ -64,9 +66,35 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
+/// Which rules report findings in a file, and with what severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRules {
+    pub enabled: Vec<Rule>,
+    /// Severities that replace the one the detector gives (`severity` in the configuration).
+    pub severity: Vec<(Rule, Severity)>,
+}
+
+impl Default for FileRules {
+    /// The rules that run when none are selected ([`Rule::defaults`]), at their own severity.
+    fn default() -> Self {
+        FileRules {
+            enabled: Rule::defaults().collect(),
+            severity: Vec::new(),
+        }
+    }
+}
+
+impl FileRules {
     pub fn is_enabled(&self, rule: Rule) -> bool {
         self.enabled.contains(&rule)
+    }
+
+    /// The configured severity of `rule`'s findings, if one is.
+    pub fn severity_of(&self, rule: Rule) -> Option<Severity> {
+        self.severity
+            .iter()
+            .find(|(configured, _)| *configured == rule)
+            .map(|&(_, severity)| severity)
     }
 }
 
@@ -169,6 +197,16 @@ pub fn lint_project(
     files: &[FileToLint],
     settings: &Settings,
 ) -> Vec<Result<FileReport, FileError>> {
+    lint_files(files, settings, |_| &settings.rules)
+}
+
+/// [`lint_project`], with the rules of `files[i]` given by `rules_of(i)` instead of
+/// `settings.rules`: each file's configuration may select other rules.
+pub fn lint_files<'r>(
+    files: &[FileToLint],
+    settings: &Settings,
+    rules_of: impl Fn(usize) -> &'r FileRules + Sync,
+) -> Vec<Result<FileReport, FileError>> {
     let prepared: Vec<Result<(PreparedFile, Facts), FileError>> = files
         .par_iter()
         .map(|file| {
@@ -194,10 +232,14 @@ pub fn lint_project(
     let index = build_index(facts, &settings.external);
     prepared
         .into_par_iter()
-        .map(|prepared| {
+        .enumerate()
+        .map(|(at, prepared)| {
             let prepared = prepared?;
             let path = prepared.source.path.clone();
-            isolated(&path, || Ok(lint_and_fix(prepared, settings, &index)))
+            let rules = rules_of(at);
+            isolated(&path, || {
+                Ok(lint_and_fix(prepared, settings, rules, &index))
+            })
         })
         .collect()
 }
@@ -211,7 +253,9 @@ pub fn lint_bytes(
 ) -> Result<FileReport, FileError> {
     let (file, facts) = isolated(display_path, || prepare(display_path, bytes))?;
     let index = build_index(vec![facts], &settings.external);
-    isolated(display_path, || Ok(lint_and_fix(file, settings, &index)))
+    isolated(display_path, || {
+        Ok(lint_and_fix(file, settings, &settings.rules, &index))
+    })
 }
 
 /// Runs one file's work, turning a panic into [`FileError::Internal`].
@@ -341,14 +385,20 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
     }
 }
 
-/// The second pass over one file, and with [`Settings::fix`] its fixes ([`fix_file`]).
-fn lint_and_fix(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
+/// The second pass over one file, with the file's `rules`, and with [`Settings::fix`] its
+/// fixes ([`fix_file`]).
+fn lint_and_fix(
+    file: PreparedFile,
+    settings: &Settings,
+    rules: &FileRules,
+    index: &ProjectIndex,
+) -> FileReport {
     let encoding = file.encoding;
-    let first = lint_prepared(file, settings, index);
+    let first = lint_prepared(file, settings.prefilter, rules, index);
     match settings.fix {
         None => first,
         Some(level) => fix_file(first, level, |source| {
-            relint(source, encoding, settings, index)
+            relint(source, encoding, settings.prefilter, rules, index)
         }),
     }
 }
@@ -405,7 +455,8 @@ fn fix_file(
 fn relint(
     source: SourceFile,
     encoding: Encoding,
-    settings: &Settings,
+    prefilter: bool,
+    rules: &FileRules,
     index: &ProjectIndex,
 ) -> Result<FileReport, String> {
     let (file, _) = parse(source, encoding);
@@ -416,7 +467,7 @@ fn relint(
             file.source.path, position.line, position.column, error.message
         ));
     }
-    Ok(lint_prepared(file, settings, index))
+    Ok(lint_prepared(file, prefilter, rules, index))
 }
 
 impl Syntax {
@@ -430,19 +481,22 @@ impl Syntax {
 }
 
 /// The second pass over one file: its front-end's findings against the index, with the
-/// suppressions and the rule selection applied.
-fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
+/// suppressions, the rule selection and the configured severities applied.
+fn lint_prepared(
+    file: PreparedFile,
+    prefilter: bool,
+    rules: &FileRules,
+    index: &ProjectIndex,
+) -> FileReport {
     let PreparedFile {
         source,
         encoding,
         syntax,
     } = file;
     let analysis = match &syntax {
-        Syntax::Rust(first_pass) => {
-            rust::second_pass(&source, first_pass, &index.rust, settings.prefilter)
-        }
+        Syntax::Rust(first_pass) => rust::second_pass(&source, first_pass, &index.rust, prefilter),
         Syntax::Python(first_pass) => {
-            python::second_pass(&source, first_pass, &index.python, settings.prefilter)
+            python::second_pass(&source, first_pass, &index.python, prefilter)
         }
     };
     drop(syntax);
@@ -450,8 +504,12 @@ fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) 
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics
         .into_iter()
-        .filter(|d| settings.is_enabled(d.rule))
+        .filter(|d| rules.is_enabled(d.rule))
         .filter(|d| !suppressions.suppresses(source.line_index(d.range.start), d.rule))
+        .map(|mut d| {
+            d.severity = rules.severity_of(d.rule).unwrap_or(d.severity);
+            d
+        })
         .collect();
     diagnostics.sort_by_key(|d| (d.range.start, d.rule, d.range.end));
     diagnostics.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);
@@ -479,13 +537,19 @@ mod tests {
         let settings = Settings::default();
         let (file, facts) = prepare("app.py", CODE.as_bytes().to_vec()).expect("decodes");
         let index = build_index(vec![facts], &settings.external);
-        let mut first = lint_prepared(file, &settings, &index);
+        let mut first = lint_prepared(file, settings.prefilter, &settings.rules, &index);
         first.diagnostics.push(
             Diagnostic::new(Rule::UnawaitedCoroutine, 0..1, "m", "l")
                 .with_fix(Some(Fix::safe("edit", vec![Edit::insert(offset, text)]))),
         );
         fix_file(first, FixLevel::Safe, |source| {
-            relint(source, Encoding::Utf8, &settings, &index)
+            relint(
+                source,
+                Encoding::Utf8,
+                settings.prefilter,
+                &settings.rules,
+                &index,
+            )
         })
     }
 

@@ -188,6 +188,61 @@ fn path_globs_are_excluded_with_exclude_path() {
     );
 }
 
+/// Appends `text` to the file `path` under `dir`.
+fn append(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    let mut content = fs::read_to_string(&path).expect("read the file");
+    content.push_str(text);
+    fs::write(path, content).expect("write the file");
+}
+
+#[test]
+fn the_metadata_tables_of_the_manifests_are_the_configuration() {
+    let ws = workspace();
+    append(
+        ws.path(),
+        "Cargo.toml",
+        "\n[workspace.metadata.tasklint]\nignore = [\"TL001\"]\n",
+    );
+    assert_eq!(
+        concise(ws.path(), &["--workspace"], 0),
+        Vec::<String>::new()
+    );
+    // A member's own table wins over the workspace's for the files of that member.
+    append(
+        ws.path(),
+        "server/Cargo.toml",
+        "\n[package.metadata.tasklint]\nselect = [\"TL001\"]\n",
+    );
+    assert_eq!(
+        concise(ws.path(), &["--workspace"], 1),
+        [native(SERVER_FINDING)]
+    );
+    assert_eq!(
+        concise(ws.path(), &["--workspace", "--isolated"], 1),
+        [native(SERVER_FINDING), native(WORKER_FINDING)]
+    );
+    // A mistake in the table is an error naming the manifest and the line.
+    append(
+        ws.path(),
+        "worker/Cargo.toml",
+        "\n[package.metadata.tasklint]\nslect = []\n",
+    );
+    let output = cargo_tasklint(ws.path(), &["--workspace"]);
+    assert_eq!(code(&output), 2);
+    let line = fs::read_to_string(ws.path().join("worker/Cargo.toml"))
+        .expect("read the manifest")
+        .lines()
+        .count();
+    assert_eq!(
+        stderr(&output).replace('\\', "/"),
+        format!(
+            "cargo-tasklint: invalid configuration in `worker/Cargo.toml` (line {line}): \
+             unknown key `slect`; did you mean `select`?\n"
+        )
+    );
+}
+
 #[test]
 fn an_unknown_package_is_an_error_naming_it() {
     let ws = workspace();

@@ -267,8 +267,8 @@ struct Finding {
 fn settings_for(folder: Option<&str>) -> Settings {
     let mut settings = Settings::default();
     if let Some(rule) = folder.and_then(Rule::from_code) {
-        if !settings.is_enabled(rule) {
-            settings.enabled = Rule::ALL.to_vec();
+        if !settings.rules.is_enabled(rule) {
+            settings.rules.enabled = Rule::ALL.to_vec();
         }
     }
     settings

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tasklint::discover::{discover, WalkOptions};
-use tasklint::lint::{lint_project, FileError, FileReport, Settings};
+use tasklint::lint::{lint_project, FileError, FileReport, FileRules, Settings};
 use tasklint::rule::Rule;
 
 /// Every finding of a run as one line: path, range, code and message (or the file's error).
@@ -14,7 +14,10 @@ fn findings(folder: &Path, prefilter: bool) -> Vec<String> {
     let discovery = discover(&[folder.to_path_buf()], &WalkOptions::default());
     assert!(!discovery.files.is_empty(), "no files under {folder:?}");
     let settings = Settings {
-        enabled: Rule::ALL.to_vec(),
+        rules: FileRules {
+            enabled: Rule::ALL.to_vec(),
+            severity: Vec::new(),
+        },
         prefilter,
         ..Settings::default()
     };

@@ -13,10 +13,8 @@ pub fn lint_all_rules(path: &'static str, data: &[u8]) {
     let outcome = std::thread::Builder::new()
         .stack_size(LINT_STACK_SIZE)
         .spawn(move || {
-            let settings = Settings {
-                enabled: Rule::ALL.to_vec(),
-                ..Settings::default()
-            };
+            let mut settings = Settings::default();
+            settings.rules.enabled = Rule::ALL.to_vec();
             match lint_bytes(path, bytes, &settings) {
                 Err(FileError::Internal { message, .. }) => Err(message),
                 _ => Ok(()),

@@ -38,6 +38,13 @@ pub enum Command {
     Rules,
     /// Show a rule's documentation.
     Explain(ExplainArgs),
+    /// Show the settings that apply to a file or folder, and the configuration file they come
+    /// from.
+    ///
+    /// Prints every key of the configuration with the value that applies (written in the file
+    /// or the default), and the rules that run with their severity. Exit status: 0, or 2 when
+    /// the configuration cannot be read.
+    Config(ConfigArgs),
     /// Run a Python program on the reference runtime and report task-lifetime events.
     ///
     /// The program's own output goes to stdout; the runtime's events (tasks destroyed while
@@ -84,6 +91,48 @@ pub struct RunArgs {
     pub max_steps: u64,
 }
 
+/// The flags of `tasklint config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The file or folder whose settings to show.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
+
+    /// Output format: `text`, or `json` for scripts.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ConfigFormat::Text)]
+    pub format: ConfigFormat,
+}
+
+/// The values of `tasklint config --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormat {
+    /// one `key = value` line per setting
+    Text,
+    /// a JSON object
+    Json,
+}
+
+/// Where the configuration comes from: the flags shared by `check`, `config` and
+/// `cargo tasklint`.
+#[derive(Debug, Args)]
+pub struct ConfigSourceArgs {
+    /// Use this configuration file for every file, instead of looking for one.
+    ///
+    /// No other configuration file is read. A `pyproject.toml` is read for its
+    /// `[tool.tasklint]` table and a `Cargo.toml` for its `[package.metadata.tasklint]` or
+    /// `[workspace.metadata.tasklint]` table (a file without the table is an error); a file of
+    /// any other name is read as a `tasklint.toml`. Its globs are relative to its folder.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every configuration file: only the defaults and the flags given apply.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
 /// The values of `--gc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GcArg {
@@ -115,7 +164,8 @@ pub struct CheckArgs {
     /// Globs follow `.gitignore` syntax and are matched against the paths found while walking
     /// folders: `gen/` skips every folder named `gen`, `*_pb2.py` skips generated files
     /// anywhere, `/scripts` (or `scripts/old/*.py`) is anchored at the current folder, and
-    /// `!keep.py` re-includes a file. Paths named on the command line are linted anyway.
+    /// `!keep.py` re-includes a file. Paths named on the command line are linted anyway. The
+    /// globs add to the configuration's `exclude` and `extend-exclude`.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
@@ -131,7 +181,9 @@ pub struct LintArgs {
     ///
     /// Accepts exact codes (`TL001`), prefixes (`TL00`, `TL`), rule names
     /// (`dropped-task-handle`) and `ALL`. Without --select every rule that is on by default is
-    /// enabled (all but TL005); with it, only the selected rules are. An unknown code is a usage error. See `tasklint rules`.
+    /// enabled (all but TL005), or what the configuration selects; with it, only the selected
+    /// rules are: it replaces the configuration's `select`, `extend-select` and `ignore` (its
+    /// `per-file-ignores` still apply). An unknown code is a usage error. See `tasklint rules`.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<RuleSelector>,
 
@@ -139,7 +191,8 @@ pub struct LintArgs {
     ///
     /// Accepts the same selectors as --select. When a rule is matched by both, the more
     /// specific selector wins (`TL001` over `TL00` over `TL` over `ALL`), so
-    /// `--ignore TL --select TL001` runs TL001 alone; on a tie --ignore wins.
+    /// `--ignore TL --select TL001` runs TL001 alone; on a tie --ignore wins. It applies after
+    /// the configuration's selection: `--ignore TL` turns off a rule the configuration selects.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub ignore: Vec<RuleSelector>,
 
@@ -164,10 +217,14 @@ pub struct LintArgs {
     ///
     /// Walks into what `.gitignore`, `.ignore` and git's exclude files ignore, and into
     /// `.venv`, `venv`, `node_modules`, `target`, `__pycache__` and `site-packages` folders (a
-    /// hidden folder such as `.venv` stays skipped unless named on the command line). The
-    /// exclude globs still apply.
+    /// hidden folder such as `.venv` stays skipped unless named on the command line), whatever
+    /// the configuration's `respect-gitignore` says. The exclude globs (--exclude, and the
+    /// configuration's `exclude` and `extend-exclude`) still apply.
     #[arg(long)]
     pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
 
     /// Print no findings and no warnings; only errors go to stderr.
     ///

@@ -9,6 +9,7 @@
 //! files (the exit status becomes 2).
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::settings::{CheckSettings, FixOutput};
 use super::workspace::{canonical, normalize};
@@ -17,7 +18,7 @@ use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
 use crate::fix::{diff, write};
-use crate::lint::{self, FileError, FileReport};
+use crate::lint::{self, FileError, FileReport, FileRules};
 use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
 
@@ -53,8 +54,23 @@ pub fn run(settings: &CheckSettings) -> ExitStatus {
     if discovery.files.is_empty() && discovery.errors.is_empty() && !settings.quiet {
         print_warning("no Python or Rust files found to lint");
     }
+    let (rules, external) = settings
+        .configs
+        .for_files(discovery.files.iter().map(|file| file.path.as_path()));
+    let config_errors = settings.configs.errors();
+    if !config_errors.is_empty() {
+        for error in config_errors {
+            print_error(error);
+        }
+        return ExitStatus::Error;
+    }
 
-    let outcomes = match lint_all(&discovery.files, settings) {
+    let lint_settings = lint::Settings {
+        external,
+        fix: (settings.fix_output != FixOutput::None).then_some(settings.emit.fix_level),
+        ..lint::Settings::default()
+    };
+    let outcomes = match lint_all(&discovery.files, &rules, &lint_settings, settings.threads) {
         Ok(outcomes) => outcomes,
         Err(error) => {
             print_error(format_args!("cannot start the lint threads: {error}"));
@@ -236,19 +252,21 @@ fn write_baseline(reports: &[FileReport], path: &std::path::Path, quiet: bool) -
     }
 }
 
-/// Lints every file as one project on a pool of `settings.threads` threads with large stacks;
-/// the outcomes are in the order of `files`.
+/// Lints every file as one project on a pool of `threads` threads with large stacks, `files[i]`
+/// with `rules[i]`; the outcomes are in the order of `files`.
 fn lint_all(
     files: &[FileToLint],
-    settings: &CheckSettings,
+    rules: &[Arc<FileRules>],
+    settings: &lint::Settings,
+    threads: usize,
 ) -> Result<Vec<Result<FileReport, FileError>>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
+        .num_threads(threads)
         .stack_size(LINT_STACK_SIZE)
         .thread_name(|index| format!("tasklint-lint-{index}"))
         .build()?;
     let _quiet = QuietPanics::install();
-    Ok(pool.install(|| lint::lint_project(files, &settings.lint)))
+    Ok(pool.install(|| lint::lint_files(files, settings, |at| &rules[at])))
 }
 
 /// Writes the findings to stdout. A closed pipe (`tasklint check | head`) is not an error.

@@ -1,14 +1,17 @@
 //! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
-//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`, `run`), and the
+//! [`config`], [`configs`], [`workspace`]) and the subcommands (`check`, `config`, `rules`,
+//! `explain`, `run`), and the
 //! `cargo tasklint` subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
 mod check;
 mod config;
+mod configs;
 mod docs;
 mod run;
 pub mod selector;
 pub mod settings;
+mod show_config;
 pub mod workspace;
 
 use std::ffi::OsString;
@@ -69,6 +72,7 @@ where
         },
         Command::Rules => docs::rules(),
         Command::Explain(args) => docs::explain(&args.rule),
+        Command::Config(args) => show_config::run(&args),
         Command::Run(args) => return run::run(&args),
     };
     status as i32

@@ -85,34 +85,52 @@ impl fmt::Display for RuleSelector {
     }
 }
 
-/// The rules enabled by `--select` and `--ignore`, in code order.
+/// One level of rule selection: the configuration file's, or the command line's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RuleSelection<'a> {
+    /// Replaces what the levels before enabled (`select`, `--select`).
+    pub select: Option<&'a [RuleSelector]>,
+    /// Enables rules on top of what is enabled (`extend-select`).
+    pub extend_select: &'a [RuleSelector],
+    /// Disables rules (`ignore`, `--ignore`).
+    pub ignore: &'a [RuleSelector],
+}
+
+/// The rules enabled by the `levels` of selection applied in order, in code order.
 ///
-/// Without `--select` the default rules start enabled ([`Rule::defaults`]); a rule that is
-/// off by default runs only when a selector names it. Then the selectors apply from the least to
-/// the most specific, so the more specific one wins (`--select TL001 --ignore TL` enables TL001
-/// only; `--ignore TL001` after `--select TL` disables just TL001); on a tie `--ignore` wins.
-pub fn enabled_rules(select: &[RuleSelector], ignore: &[RuleSelector]) -> Vec<Rule> {
-    let mut enabled: BTreeSet<Rule> = if select.is_empty() {
-        Rule::defaults().collect()
-    } else {
-        BTreeSet::new()
-    };
-    let mut steps: Vec<(usize, bool, &RuleSelector)> = select
-        .iter()
-        .map(|selector| (selector.specificity(), false, selector))
-        .chain(
-            ignore
-                .iter()
-                .map(|selector| (selector.specificity(), true, selector)),
-        )
-        .collect();
-    steps.sort_by_key(|&(specificity, is_ignore, _)| (specificity, is_ignore));
-    for (_, is_ignore, selector) in steps {
-        for &rule in Rule::ALL.iter().filter(|rule| selector.matches(**rule)) {
-            if is_ignore {
-                enabled.remove(&rule);
-            } else {
-                enabled.insert(rule);
+/// Before the first level the default rules are enabled ([`Rule::defaults`]); a rule that is
+/// off by default runs only when a selector names it. A level's `select` starts it from no rule
+/// at all. Within a level the selectors apply from the least to the most specific, so the more
+/// specific one wins (`--select TL001 --ignore TL` enables TL001 only; `--ignore TL001` after
+/// `--select TL` disables just TL001); on a tie `ignore` wins.
+pub fn enabled_rules(levels: &[RuleSelection<'_>]) -> Vec<Rule> {
+    let mut enabled: BTreeSet<Rule> = Rule::defaults().collect();
+    for level in levels {
+        if level.select.is_some() {
+            enabled.clear();
+        }
+        let enabling = level
+            .select
+            .unwrap_or_default()
+            .iter()
+            .chain(level.extend_select);
+        let mut steps: Vec<(usize, bool, &RuleSelector)> = enabling
+            .map(|selector| (selector.specificity(), false, selector))
+            .chain(
+                level
+                    .ignore
+                    .iter()
+                    .map(|selector| (selector.specificity(), true, selector)),
+            )
+            .collect();
+        steps.sort_by_key(|&(specificity, is_ignore, _)| (specificity, is_ignore));
+        for (_, is_ignore, selector) in steps {
+            for &rule in Rule::ALL.iter().filter(|rule| selector.matches(**rule)) {
+                if is_ignore {
+                    enabled.remove(&rule);
+                } else {
+                    enabled.insert(rule);
+                }
             }
         }
     }
@@ -128,7 +146,13 @@ mod tests {
     }
 
     fn codes(select: &[&str], ignore: &[&str]) -> Vec<&'static str> {
-        enabled_rules(&selectors(select), &selectors(ignore))
+        let (select, ignore) = (selectors(select), selectors(ignore));
+        let level = RuleSelection {
+            select: (!select.is_empty()).then_some(select.as_slice()),
+            extend_select: &[],
+            ignore: &ignore,
+        };
+        enabled_rules(&[level])
             .into_iter()
             .map(Rule::code)
             .collect()
@@ -199,5 +223,46 @@ mod tests {
             ["TL000", "TL002", "TL003", "TL004", "TL005"]
         );
         assert_eq!(codes(&["TL001"], &["TL001"]), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn extend_select_adds_to_the_rules_enabled_before() {
+        let extra = selectors(&["TL005"]);
+        let level = RuleSelection {
+            extend_select: &extra,
+            ..RuleSelection::default()
+        };
+        assert_eq!(
+            enabled_rules(&[level])
+                .into_iter()
+                .map(Rule::code)
+                .collect::<Vec<_>>(),
+            ["TL000", "TL001", "TL002", "TL003", "TL004", "TL005"]
+        );
+    }
+
+    #[test]
+    fn a_later_level_applies_after_an_earlier_one() {
+        let (configured, typed) = (selectors(&["TL001"]), selectors(&["TL"]));
+        let config = RuleSelection {
+            select: Some(&configured),
+            ..RuleSelection::default()
+        };
+        // `--ignore TL` on the command line disables what the configuration selected, even
+        // though `TL001` is more specific: levels apply in order.
+        let command_line = RuleSelection {
+            ignore: &typed,
+            ..RuleSelection::default()
+        };
+        assert!(enabled_rules(&[config, command_line]).is_empty());
+        // `--select` replaces the configuration's selection.
+        let command_line = RuleSelection {
+            select: Some(&typed),
+            ..RuleSelection::default()
+        };
+        assert_eq!(
+            enabled_rules(&[config, command_line]).len(),
+            Rule::ALL.len()
+        );
     }
 }

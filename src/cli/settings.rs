@@ -7,15 +7,16 @@ use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use super::args::{CargoArgs, CheckArgs, ColorChoice, LintArgs};
-use super::config::{self, ConfigError};
-use super::selector::enabled_rules;
+use std::sync::Arc;
+
+use super::args::{CargoArgs, CheckArgs, ColorChoice, ConfigSourceArgs, LintArgs};
+use super::config::ConfigError;
+use super::configs::{Configs, Overrides, Source};
 use super::workspace::{canonical, normalize, relative_to, Selection, Workspace, WorkspaceError};
 use crate::baseline::{Baseline, BaselineError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
 use crate::emit::{EmitOptions, Format};
 use crate::fix::FixLevel;
-use crate::lint;
 
 /// Everything `tasklint check` (and `cargo tasklint`) needs to run.
 #[derive(Debug, Clone)]
@@ -24,7 +25,8 @@ pub struct CheckSettings {
     /// Folders whose files are left out after the walk, absolute and normalized: the folders of
     /// unselected workspace members nested in a selected one (`cargo tasklint` only).
     pub skipped_folders: Vec<PathBuf>,
-    pub lint: lint::Settings,
+    /// The configuration of each file, with the command line's rule selection applied.
+    pub configs: Arc<Configs>,
     pub walk: WalkOptions,
     pub format: Format,
     pub emit: EmitOptions,
@@ -100,7 +102,7 @@ impl CheckSettings {
         Ok((settings, warnings))
     }
 
-    /// The settings for linting `paths`; the configuration file is looked up from the first.
+    /// The settings for linting `paths`.
     fn for_paths(
         paths: Vec<PathBuf>,
         exclude: &[String],
@@ -112,8 +114,12 @@ impl CheckSettings {
             _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let excludes = Excludes::new(cwd, exclude)?;
-        let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
-        let external = config::external_facts(first, cwd)?;
+        let overrides = Overrides {
+            select: (!args.select.is_empty()).then_some(args.select),
+            ignore: args.ignore,
+            no_ignore: args.no_ignore,
+        };
+        let configs = Arc::new(Configs::new(config_source(&args.source), overrides, cwd)?);
         let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
         let fix_level = if args.unsafe_fixes {
             FixLevel::Unsafe
@@ -135,18 +141,14 @@ impl CheckSettings {
         Ok(CheckSettings {
             paths,
             skipped_folders: Vec::new(),
-            lint: lint::Settings {
-                enabled: enabled_rules(&args.select, &args.ignore),
-                external,
-                prefilter: true,
-                fix: (fix_output != FixOutput::None).then_some(fix_level),
-            },
             walk: WalkOptions {
                 ignore_files: !args.no_ignore,
                 default_excludes: !args.no_ignore,
                 excludes,
+                configured: Some(Arc::clone(&configs) as _),
                 threads,
             },
+            configs,
             format: args.format,
             emit: EmitOptions { color, fix_level },
             threads,
@@ -174,7 +176,17 @@ pub enum SettingsError {
     Workspace(#[from] WorkspaceError),
 }
 
-fn current_dir() -> PathBuf {
+/// Where `--config` and `--isolated` say the configuration comes from.
+pub fn config_source(args: &ConfigSourceArgs) -> Source {
+    match (&args.config, args.isolated) {
+        (_, true) => Source::Isolated,
+        (Some(file), false) => Source::File(file.clone()),
+        (None, false) => Source::Discover,
+    }
+}
+
+/// The current folder, absolute.
+pub fn current_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
