@@ -9,6 +9,7 @@ mod docs;
 mod run;
 pub mod selector;
 pub mod settings;
+mod timeline;
 pub mod workspace;
 
 use std::ffi::OsString;

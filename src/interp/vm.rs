@@ -130,6 +130,8 @@ pub struct Options {
     pub gc: GcMode,
     /// Report each loop iteration on stderr.
     pub trace: bool,
+    /// Record the life of every task for a timeline ([`RunReport::timeline`](super::RunReport)).
+    pub timeline: bool,
     pub starve_after: u64,
     pub max_steps: u64,
 }
@@ -196,6 +198,9 @@ impl Vm {
             sources: FxHashMap::default(),
         };
         vm.rt.trace = vm.options.trace;
+        if vm.options.timeline {
+            vm.rt.record_timeline();
+        }
         super::builtins::install(&mut vm);
         vm
     }
