@@ -624,3 +624,19 @@ fn a_timeline_that_cannot_be_written_is_an_error_naming_the_file() {
         Some("tasklint: cannot write `missing/timeline.svg`: its folder does not exist")
     );
 }
+
+#[test]
+fn the_timeline_in_the_readme_is_what_tasklint_draws_for_its_program() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().expect("a temporary folder");
+    let drawn = dir.path().join("timeline.svg");
+    let drawn_arg = drawn.to_str().expect("a UTF-8 path");
+    let output = tasklint(root, &["run", "--timeline", drawn_arg, "docs/timeline.py"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let committed = std::fs::read_to_string(root.join("docs/timeline.svg")).expect("committed");
+    assert!(
+        std::fs::read_to_string(&drawn).expect("drawn") == committed,
+        "docs/timeline.svg is out of date: run `tasklint run --timeline docs/timeline.svg \
+         docs/timeline.py` from the repository root"
+    );
+}
