@@ -315,6 +315,40 @@ fn a_construct_outside_the_subset_stops_the_run_with_its_position() {
 }
 
 #[test]
+fn leaving_async_for_while_the_generator_has_clean_up_pending_is_unsupported_not_wrong() {
+    let source = "\
+import asyncio
+
+
+async def numbers():
+    try:
+        for i in range(5):
+            yield i
+    finally:
+        print('cleanup')
+
+
+async def main():
+    async for i in numbers():
+        if i == 1:
+            break
+
+
+asyncio.run(main())
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains(
+            "unsupported: leaving `async for` early while its async generator is suspended \
+             inside `try` or `with` at "
+        ) && stderr(&output).contains("program.py:15:13"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn an_uncaught_exception_prints_a_traceback_and_exits_with_3() {
     let output = run_source("def f():\n    raise ValueError('bad')\n\nprint('before')\nf()\n");
     assert_eq!(code(&output), 3);
