@@ -8,7 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod common;
-use common::{code, stderr, stdout};
+use common::{code, project, stderr, stdout, tasklint};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/runtime")
@@ -315,6 +315,40 @@ fn a_construct_outside_the_subset_stops_the_run_with_its_position() {
 }
 
 #[test]
+fn leaving_async_for_while_the_generator_has_clean_up_pending_is_unsupported_not_wrong() {
+    let source = "\
+import asyncio
+
+
+async def numbers():
+    try:
+        for i in range(5):
+            yield i
+    finally:
+        print('cleanup')
+
+
+async def main():
+    async for i in numbers():
+        if i == 1:
+            break
+
+
+asyncio.run(main())
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains(
+            "unsupported: leaving `async for` early while its async generator is suspended \
+             inside `try` or `with` at "
+        ) && stderr(&output).contains("program.py:15:13"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn an_uncaught_exception_prints_a_traceback_and_exits_with_3() {
     let output = run_source("def f():\n    raise ValueError('bad')\n\nprint('before')\nf()\n");
     assert_eq!(code(&output), 3);
@@ -437,5 +471,206 @@ fn trace_prints_each_iteration_and_what_was_collected_on_stderr_only() {
     assert!(
         err.contains("trace: iteration 2 (t=0.000): ran nothing for destroyed Task-2; scheduled: 0 ready, 1 timers; collected Task-2\n"),
         "{err}"
+    );
+}
+
+/// A program with one task of each ending the timeline draws in weak mode: `Task-2` completes,
+/// `Task-3` is cancelled, `Task-4` is destroyed while pending (its handle is dropped while it
+/// waits on an event nobody sets).
+const THREE_ENDINGS: &str = "\
+import asyncio
+
+
+async def wait_for(event):
+    await event.wait()
+
+
+async def main():
+    done = asyncio.create_task(asyncio.sleep(0.1))
+    cancelled = asyncio.create_task(wait_for(asyncio.Event()))
+    asyncio.create_task(wait_for(asyncio.Event()))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await done
+    print('main done')
+
+
+asyncio.run(main())
+";
+
+/// One lane of a timeline SVG: the texts of its label and the legend's words for the colour
+/// of its ending.
+#[derive(Debug, PartialEq)]
+struct TimelineLane {
+    name: String,
+    site: String,
+    ending: Option<String>,
+    /// The texts drawn on the lane beyond its label (the rule code of a destroyed task).
+    marks: Vec<String>,
+}
+
+/// Runs `source` with `--timeline` and reads the lanes back with an XML parser.
+fn timeline_lanes(source: &str, args: &[&str]) -> (Output, Vec<TimelineLane>, String) {
+    let dir = project(&[("app.py", source)]);
+    let mut all_args = vec!["run", "--timeline", "timeline.svg"];
+    all_args.extend_from_slice(args);
+    all_args.push("app.py");
+    let output = tasklint(dir.path(), &all_args);
+    let svg = std::fs::read_to_string(dir.path().join("timeline.svg")).expect("the SVG is written");
+    let document = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    let class = |node: &roxmltree::Node, class: &str| node.attribute("class") == Some(class);
+    let texts = |node: roxmltree::Node| -> Vec<String> {
+        node.children()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let legend: Vec<(String, String)> = document
+        .descendants()
+        .filter(|n| class(n, "legend"))
+        .flat_map(|legend| legend.children().filter(|n| n.is_element()))
+        .map(|entry| {
+            let swatch = entry.children().find(|n| n.has_tag_name("rect"));
+            let fill = swatch.and_then(|r| r.attribute("fill")).unwrap_or_default();
+            (fill.to_owned(), texts(entry).concat())
+        })
+        .collect();
+    let lanes = document
+        .descendants()
+        .filter(|n| class(n, "lane"))
+        .map(|lane| {
+            let label = texts(lane);
+            let ending = lane.children().find(|n| class(n, "ending"));
+            let fill = ending
+                .and_then(|e| e.children().find(|n| n.has_tag_name("rect")))
+                .and_then(|r| r.attribute("fill"));
+            TimelineLane {
+                name: label[0].clone(),
+                site: label[1].clone(),
+                ending: fill.map(|fill| {
+                    let entry = legend.iter().find(|(color, _)| color == fill);
+                    entry.map_or(format!("unknown colour {fill}"), |(_, words)| words.clone())
+                }),
+                marks: ending.map(texts).unwrap_or_default(),
+            }
+        })
+        .collect();
+    (output, lanes, svg)
+}
+
+#[test]
+fn the_timeline_has_one_lane_per_task_with_its_final_state() {
+    let (output, lanes, _) = timeline_lanes(THREE_ENDINGS, &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "main done\n");
+    let lane = |name: &str, line: u32, ending: &str, marks: &[&str]| TimelineLane {
+        name: name.to_owned(),
+        site: format!("app.py:{line}"),
+        ending: Some(ending.to_owned()),
+        marks: marks.iter().map(|m| m.to_string()).collect(),
+    };
+    assert_eq!(
+        lanes,
+        [
+            lane("Task-1", 18, "done", &[]),
+            lane("Task-2", 9, "done", &[]),
+            lane("Task-3", 10, "cancelled", &[]),
+            lane("Task-4", 11, "destroyed while pending", &["TL001"]),
+        ]
+    );
+}
+
+#[test]
+fn in_strong_mode_the_timeline_shows_the_dropped_task_still_waiting_at_the_end() {
+    let (output, lanes, _) = timeline_lanes(THREE_ENDINGS, &["--gc", "strong"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let endings: Vec<Option<&str>> = lanes.iter().map(|l| l.ending.as_deref()).collect();
+    // `asyncio.run` cancels what is still pending when `main` returns.
+    assert_eq!(
+        endings,
+        [
+            Some("done"),
+            Some("done"),
+            Some("cancelled"),
+            Some("cancelled")
+        ]
+    );
+}
+
+#[test]
+fn task_names_are_escaped_in_the_timeline() {
+    let source = "\
+import asyncio
+
+
+async def main():
+    task = asyncio.create_task(asyncio.sleep(0), name='<a & \"b\">')
+    task.set_name(\"it's <\\x01>\")
+    await task
+
+
+asyncio.run(main())
+";
+    let (output, lanes, svg) = timeline_lanes(source, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(lanes[1].name, "it's <\u{FFFD}>");
+    assert!(svg.contains("it&apos;s &lt;\u{FFFD}&gt;"), "{svg}");
+}
+
+#[test]
+fn a_timeline_of_many_tasks_draws_a_capped_number_of_lanes_and_says_so() {
+    let source = "\
+import asyncio
+
+
+async def main():
+    kept = [asyncio.create_task(asyncio.sleep(0)) for _ in range(1500)]
+    asyncio.create_task(asyncio.Event().wait())
+    await asyncio.gather(*kept)
+
+
+asyncio.run(main())
+";
+    let (output, lanes, svg) = timeline_lanes(source, &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(lanes.len(), 200);
+    assert_eq!(lanes[0].name, "Task-1");
+    // The destroyed task is the last one created, and it is drawn.
+    let last = lanes.last().expect("lanes");
+    assert_eq!(last.name, "Task-1502");
+    assert_eq!(last.ending.as_deref(), Some("destroyed while pending"));
+    assert!(
+        svg.contains("showing 200 of 1502 tasks") && svg.contains("not drawn: 1302 done"),
+        "{svg}"
+    );
+}
+
+#[test]
+fn a_timeline_that_cannot_be_written_is_an_error_naming_the_file() {
+    let dir = project(&[("app.py", THREE_ENDINGS)]);
+    let output = tasklint(
+        dir.path(),
+        &["run", "--timeline", "missing/timeline.svg", "app.py"],
+    );
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output).lines().last(),
+        Some("tasklint: cannot write `missing/timeline.svg`: its folder does not exist")
+    );
+}
+
+#[test]
+fn the_timeline_in_the_readme_is_what_tasklint_draws_for_its_program() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().expect("a temporary folder");
+    let drawn = dir.path().join("timeline.svg");
+    let drawn_arg = drawn.to_str().expect("a UTF-8 path");
+    let output = tasklint(root, &["run", "--timeline", drawn_arg, "docs/timeline.py"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let committed = std::fs::read_to_string(root.join("docs/timeline.svg")).expect("committed");
+    assert!(
+        std::fs::read_to_string(&drawn).expect("drawn") == committed,
+        "docs/timeline.svg is out of date: run `tasklint run --timeline docs/timeline.svg \
+         docs/timeline.py` from the repository root"
     );
 }

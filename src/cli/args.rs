@@ -81,6 +81,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Also draw the tasks' lives as an SVG picture in FILE.
+    ///
+    /// One lane per task, in creation order (the main coroutine's task first), labelled with
+    /// its name and the line that created it; the x axis counts loop iterations. A lane shows
+    /// when the task waited and ran, then how it ended: done, raised an exception, cancelled,
+    /// or destroyed while pending (a red cross and the rule code). Beyond 200 tasks, the first
+    /// one and the destroyed, failed, cancelled and unfinished ones are drawn first, and the
+    /// picture says how many were left out.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
+
     /// Report starvation when a task evaluates more than N awaits inline without suspending
     /// while other callbacks are ready.
     #[arg(long, value_name = "N", default_value_t = 1000)]

@@ -12,6 +12,7 @@ mod run;
 pub mod selector;
 pub mod settings;
 mod show_config;
+mod timeline;
 pub mod workspace;
 
 use std::ffi::OsString;

@@ -1,6 +1,6 @@
 //! `tasklint run`: runs a Python program on the reference runtime. The program's output goes
 //! to stdout and nothing else does; the runtime's events and summary go to stderr, and to a
-//! JSON report with `--report`.
+//! JSON report with `--report`, and a picture of the tasks' lives with `--timeline`.
 
 use std::io::Write;
 
@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::args::{GcArg, RunArgs};
 use super::print_error;
+use super::timeline::timeline_svg;
 use crate::interp::{run_program, Ending, Options, RunReport};
 use crate::runtime::{Event, GcMode};
 
@@ -58,6 +59,7 @@ pub fn run(args: &RunArgs) -> i32 {
             GcArg::Strong => GcMode::Strong,
         },
         trace: args.trace,
+        timeline: args.timeline.is_some(),
         starve_after: args.starve_after,
         max_steps: args.max_steps,
     };
@@ -65,12 +67,13 @@ pub fn run(args: &RunArgs) -> i32 {
     let report = run_program(&path, &text, options, Box::new(stdout));
     print_events(&report);
     if let Some(file) = &args.report {
-        if let Err(error) = write_report(file, &report) {
-            print_error(format_args!(
-                "cannot write `{}`: {}",
-                file.display(),
-                describe(&error)
-            ));
+        if !write_output(file, &json_report(&report)) {
+            return CANNOT_RUN;
+        }
+    }
+    if let (Some(file), Some(timeline)) = (&args.timeline, &report.timeline) {
+        let title = format!("tasklint run --gc {} {path}", gc_name(args.gc));
+        if !write_output(file, &timeline_svg(timeline, &title)) {
             return CANNOT_RUN;
         }
     }
@@ -102,6 +105,15 @@ pub fn run(args: &RunArgs) -> i32 {
         }
         Ending::Completed if report.events.is_empty() => NO_EVENTS,
         Ending::Completed => EVENTS,
+    }
+}
+
+/// The `--gc` value as typed.
+fn gc_name(gc: GcArg) -> &'static str {
+    match gc {
+        GcArg::Weak => "weak",
+        GcArg::Cpython => "cpython",
+        GcArg::Strong => "strong",
     }
 }
 
@@ -154,7 +166,21 @@ fn print_events(report: &RunReport) {
     }
 }
 
-fn write_report(file: &std::path::Path, report: &RunReport) -> std::io::Result<()> {
+/// Writes `text` to `file`; says why on stderr and returns `false` when it cannot.
+fn write_output(file: &std::path::Path, text: &str) -> bool {
+    let Err(error) = std::fs::write(file, text) else {
+        return true;
+    };
+    let cause = match error.kind() {
+        std::io::ErrorKind::NotFound => "its folder does not exist".to_owned(),
+        _ => describe(&error),
+    };
+    print_error(format_args!("cannot write `{}`: {cause}", file.display()));
+    false
+}
+
+/// The `--report` JSON.
+fn json_report(report: &RunReport) -> String {
     let events = report
         .events
         .iter()
@@ -177,6 +203,6 @@ fn write_report(file: &std::path::Path, report: &RunReport) -> std::io::Result<(
             destroyed_pending: report.counts.destroyed_pending,
         },
     };
-    let text = serde_json::to_string_pretty(&json).map_err(std::io::Error::other)?;
-    std::fs::write(file, text + "\n")
+    // Plain data of strings and numbers: serializing it cannot fail.
+    serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
 }

@@ -475,9 +475,7 @@ const FUTURE_METHODS: &[(&str, NativeFn)] = &[
         let id = future_id(vm, r)?;
         let [name] = exactly::<1>(vm, "set_name", args)?;
         let name = py_str(vm, &name)?;
-        if let Some(task) = vm.rt.slot_mut(id).and_then(|s| s.task.as_mut()) {
-            task.name = name;
-        }
+        vm.rt.set_task_name(id, name);
         Ok(Value::None)
     }),
     ("cancelling", |vm, r, _| {

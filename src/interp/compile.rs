@@ -76,6 +76,13 @@ pub enum Op {
     UnpackEx(u16, u16),
     GetIter,
     ForIter(u32),
+    /// `async for`: checks that TOS is an async generator.
+    GetAsyncIter,
+    /// `async for`: runs the async generator on TOS, inline, until it yields (the value is
+    /// pushed above it) or ends (it is popped and the jump is taken).
+    AsyncForIter(u32),
+    /// Pops the async generator of an `async for` left by `break` or `return`.
+    PopAsyncGenerator,
     Call(u32),
     /// Call with keywords: the names are a tuple constant on top of the stack.
     CallKw(u32),
@@ -123,6 +130,8 @@ pub enum Flavor {
     Function,
     Coroutine,
     Generator,
+    /// An `async def` with `yield`: iterated by `async for`.
+    AsyncGenerator,
     ClassBody,
 }
 
@@ -449,12 +458,33 @@ enum Access {
     Name,
 }
 
+/// What a loop keeps on the stack while it runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoopIter {
+    None,
+    Iterator,
+    AsyncGenerator,
+}
+
+impl LoopIter {
+    /// The instruction that pops it when a `break` or `return` leaves the loop.
+    fn pop(self) -> Option<Op> {
+        match self {
+            LoopIter::None => None,
+            LoopIter::Iterator => Some(Op::Pop),
+            LoopIter::AsyncGenerator => Some(Op::PopAsyncGenerator),
+        }
+    }
+}
+
 /// A block a `return`/`break`/`continue` may have to leave.
 enum FBlock<'a> {
     Loop {
         continue_to: usize,
         breaks: Vec<usize>,
-        for_iter: bool,
+        /// What leaving the loop early must pop: nothing (`while`), an iterator (`for`) or an
+        /// async generator (`async for`).
+        iter: LoopIter,
     },
     /// A `try` with handlers: leaving it pops its handler block.
     TryExcept,
@@ -553,7 +583,7 @@ impl<'a> Compiler<'a> {
         let mut closure = Vec::new();
         if matches!(
             flavor,
-            Flavor::Function | Flavor::Coroutine | Flavor::Generator
+            Flavor::Function | Flavor::Coroutine | Flavor::Generator | Flavor::AsyncGenerator
         ) {
             if let Some(params) = params {
                 varnames.extend(params.iter().map(|p| Rc::from(p.as_str())));
@@ -594,7 +624,7 @@ impl<'a> Compiler<'a> {
             cellvars,
             freevars,
             closure,
-            in_async: flavor == Flavor::Coroutine,
+            in_async: matches!(flavor, Flavor::Coroutine | Flavor::AsyncGenerator),
             info,
             fblocks: Vec::new(),
             loops: Vec::new(),
@@ -692,6 +722,7 @@ impl<'a> Compiler<'a> {
             Op::JumpIfFalseOrPop(_) => Op::JumpIfFalseOrPop(target),
             Op::JumpIfTrueOrPop(_) => Op::JumpIfTrueOrPop(target),
             Op::ForIter(_) => Op::ForIter(target),
+            Op::AsyncForIter(_) => Op::AsyncForIter(target),
             Op::SetupExcept(_) => Op::SetupExcept(target),
             other => other,
         };
@@ -860,25 +891,38 @@ impl<'a> Compiler<'a> {
                 self.enter_loop(s.range);
                 self.expr(&s.test)?;
                 let exit = self.emit(Op::PopJumpIfFalse(0));
-                self.finish_loop(start, exit, false, s.range, &s.body, &s.orelse)?;
+                self.finish_loop(start, exit, LoopIter::None, s.range, &s.body, &s.orelse)?;
             }
             Stmt::For(s) => {
-                if s.is_async {
-                    return unsupported("`async for`", s.range);
+                if s.is_async && !self.unit().in_async {
+                    return unsupported("`async for` outside an async function", s.range);
                 }
                 self.expr(&s.iter)?;
                 self.enter_loop(s.range);
-                self.emit(Op::GetIter);
-                let start = self.emit(Op::ForIter(0));
+                let start = if s.is_async {
+                    self.emit(Op::GetAsyncIter);
+                    self.emit(Op::AsyncForIter(0))
+                } else {
+                    self.emit(Op::GetIter);
+                    self.emit(Op::ForIter(0))
+                };
                 self.store(&s.target)?;
-                // `ForIter` jumps out when the iterator is exhausted.
-                self.finish_loop(start, start, true, s.range, &s.body, &s.orelse)?;
+                // `ForIter` and `AsyncForIter` jump out when the iterator is exhausted.
+                let iter = if s.is_async {
+                    LoopIter::AsyncGenerator
+                } else {
+                    LoopIter::Iterator
+                };
+                self.finish_loop(start, start, iter, s.range, &s.body, &s.orelse)?;
             }
             Stmt::Break(s) => self.break_or_continue(true, s.range)?,
             Stmt::Continue(s) => self.break_or_continue(false, s.range)?,
             Stmt::Return(s) => {
                 if self.unit().flavor == Flavor::Module || self.unit().flavor == Flavor::ClassBody {
                     return unsupported("`return` outside a function", s.range);
+                }
+                if self.unit().flavor == Flavor::AsyncGenerator && s.value.is_some() {
+                    return unsupported("`return` with a value in an async generator", s.range);
                 }
                 match &s.value {
                     Some(value) => self.expr(value)?,
@@ -1024,7 +1068,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         start: usize,
         exit: usize,
-        for_iter: bool,
+        iter: LoopIter,
         range: TextRange,
         body: &'a [Stmt],
         orelse: &'a [Stmt],
@@ -1032,7 +1076,7 @@ impl<'a> Compiler<'a> {
         self.unit().fblocks.push(FBlock::Loop {
             continue_to: start,
             breaks: Vec::new(),
-            for_iter,
+            iter,
         });
         self.stmts(body)?;
         self.set_loc(range);
@@ -1073,8 +1117,10 @@ impl<'a> Compiler<'a> {
         };
         self.unwind_blocks(depth + 1, false)?;
         if is_break {
-            if let Some(FBlock::Loop { for_iter: true, .. }) = self.unit().fblocks.get(depth) {
-                self.emit(Op::Pop);
+            if let Some(FBlock::Loop { iter, .. }) = self.unit().fblocks.get(depth) {
+                if let Some(pop) = iter.pop() {
+                    self.emit(pop);
+                }
             }
             let jump = self.emit(Op::Jump(0));
             if let Some(FBlock::Loop { breaks, .. }) = self.unit().fblocks.get_mut(depth) {
@@ -1095,12 +1141,12 @@ impl<'a> Compiler<'a> {
                 break;
             };
             match &block {
-                FBlock::Loop { for_iter, .. } => {
-                    if *for_iter {
+                FBlock::Loop { iter, .. } => {
+                    if let Some(pop) = iter.pop() {
                         if value {
                             self.emit(Op::Rot2);
                         }
-                        self.emit(Op::Pop);
+                        self.emit(pop);
                     }
                 }
                 FBlock::TryExcept => {
@@ -1418,13 +1464,10 @@ impl<'a> Compiler<'a> {
         range: TextRange,
     ) -> CResult<()> {
         let info = self.cache.get(&node).cloned().unwrap_or_default();
-        let flavor = if info.has_yield {
-            if flavor == Flavor::Coroutine {
-                return unsupported("async generators", range);
-            }
-            Flavor::Generator
-        } else {
-            flavor
+        let flavor = match (info.has_yield, flavor) {
+            (true, Flavor::Coroutine) => Flavor::AsyncGenerator,
+            (true, _) => Flavor::Generator,
+            (false, flavor) => flavor,
         };
         // Defaults are evaluated in the enclosing scope.
         let mut params = Params::default();

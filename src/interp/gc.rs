@@ -160,7 +160,7 @@ impl Marker {
                     self.frame(frame);
                 }
             }
-            Value::Generator(g) if self.first_visit(g) => {
+            Value::Generator(g) | Value::AsyncGenerator(g) if self.first_visit(g) => {
                 if let Some(frame) = &g.borrow().frame {
                     self.frame(frame);
                 }

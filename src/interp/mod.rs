@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use crate::runtime::{Event, TaskCounts};
+use crate::runtime::{Event, TaskCounts, Timeline};
 use crate::source::SourceFile;
 pub use vm::Options;
 use vm::{Fatal, Flow, Vm};
@@ -49,6 +49,8 @@ pub struct RunReport {
     pub counts: TaskCounts,
     /// Futures and tasks whose exception was never retrieved.
     pub unretrieved: u64,
+    /// The life of every task, when [`Options::timeline`] asked for it.
+    pub timeline: Option<Timeline>,
 }
 
 /// Runs `text` (the program at `path`), writing its output to `out`.
@@ -79,6 +81,8 @@ pub fn run_program(path: &str, text: &str, options: Options, out: Box<dyn Write>
         }
     };
     let stopped = !matches!(ending, Ending::Completed | Ending::Raised);
+    // `finish` counts one more iteration to retire what is left; it is not part of the run.
+    let timeline = vm.rt.take_timeline();
     finish(&mut vm, stopped);
     let _ = vm.out.flush();
     RunReport {
@@ -86,6 +90,7 @@ pub fn run_program(path: &str, text: &str, options: Options, out: Box<dyn Write>
         events: std::mem::take(&mut vm.rt.events),
         counts: vm.rt.counts,
         unretrieved: vm.unretrieved,
+        timeline,
     }
 }
 
@@ -187,6 +192,7 @@ mod tests {
         let options = Options {
             gc,
             trace: false,
+            timeline: false,
             starve_after: 1000,
             max_steps: 10_000_000,
         };

@@ -37,6 +37,8 @@ pub enum Value {
     Module(Rc<Module>),
     Coroutine(Rc<RefCell<Coroutine>>),
     Generator(Rc<RefCell<Generator>>),
+    /// An async generator: a generator whose frame runs inline in the task iterating it.
+    AsyncGenerator(Rc<RefCell<Generator>>),
     Iterator(Rc<RefCell<Iter>>),
     Future(Rc<FutureHandle>),
     Handle(HandleFlag),
@@ -67,6 +69,8 @@ pub enum TypeKind {
     Range,
     Function,
     Coroutine,
+    Generator,
+    AsyncGenerator,
     Future,
     Task,
 }
@@ -88,6 +92,8 @@ impl TypeKind {
             TypeKind::Range => "range",
             TypeKind::Function => "function",
             TypeKind::Coroutine => "coroutine",
+            TypeKind::Generator => "generator",
+            TypeKind::AsyncGenerator => "async_generator",
             TypeKind::Future => "Future",
             TypeKind::Task => "Task",
         }
@@ -399,6 +405,7 @@ impl Value {
             Value::Module(_) => "module".into(),
             Value::Coroutine(_) => "coroutine".into(),
             Value::Generator(_) => "generator".into(),
+            Value::AsyncGenerator(_) => "async_generator".into(),
             Value::Iterator(_) => "iterator".into(),
             Value::Future(_) => "Future".into(),
             Value::Handle(_) => "TimerHandle".into(),
@@ -424,7 +431,7 @@ impl Value {
             Value::Instance(r) => Rc::as_ptr(r) as *const () as usize,
             Value::Module(r) => Rc::as_ptr(r) as *const () as usize,
             Value::Coroutine(r) => Rc::as_ptr(r) as *const () as usize,
-            Value::Generator(r) => Rc::as_ptr(r) as *const () as usize,
+            Value::Generator(r) | Value::AsyncGenerator(r) => Rc::as_ptr(r) as *const () as usize,
             Value::Iterator(r) => Rc::as_ptr(r) as *const () as usize,
             Value::Future(r) => 1 + 2 * r.id as usize,
             Value::Str(r) => Rc::as_ptr(r) as *const () as usize,

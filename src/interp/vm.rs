@@ -73,6 +73,9 @@ pub enum Ret {
     Init(Value),
     /// A class body: make the class from the namespace.
     Class { name: Rc<str>, bases: Vec<Value> },
+    /// A step of an async generator run by `async for` (its object is on top of the caller's
+    /// stack): a `yield` gives the value to the caller, returning ends the loop at `exit`.
+    AsyncGenStep { exit: u32 },
 }
 
 /// An exception handler of a frame.
@@ -130,6 +133,8 @@ pub struct Options {
     pub gc: GcMode,
     /// Report each loop iteration on stderr.
     pub trace: bool,
+    /// Record the life of every task for a timeline ([`RunReport::timeline`](super::RunReport)).
+    pub timeline: bool,
     pub starve_after: u64,
     pub max_steps: u64,
 }
@@ -196,6 +201,9 @@ impl Vm {
             sources: FxHashMap::default(),
         };
         vm.rt.trace = vm.options.trace;
+        if vm.options.timeline {
+            vm.rt.record_timeline();
+        }
         super::builtins::install(&mut vm);
         vm
     }
@@ -404,12 +412,17 @@ impl Vm {
                             sink: self.never_awaited.clone(),
                         })))))
                     }
-                    Flavor::Generator => {
+                    Flavor::Generator | Flavor::AsyncGenerator => {
                         let frame = self.make_frame(&func, args, Ret::Value)?;
-                        Ok(Ok(Value::Generator(Rc::new(RefCell::new(Generator {
+                        let generator = Rc::new(RefCell::new(Generator {
                             state: CoroState::Created,
                             frame: Some(frame),
-                        })))))
+                        }));
+                        Ok(Ok(if flavor == Flavor::Generator {
+                            Value::Generator(generator)
+                        } else {
+                            Value::AsyncGenerator(generator)
+                        }))
                     }
                     _ => Ok(Err(self.make_frame(&func, args, Ret::Value)?)),
                 }
@@ -662,12 +675,22 @@ impl Vm {
             if self.frames.len() <= base {
                 return Ok(Some(Exit::Raised(exc)));
             }
-            if let Ret::AwaitedCoro = frame.ret {
-                if let Some(Value::Coroutine(coro)) =
-                    self.frames.last().and_then(|f| f.stack.last())
-                {
-                    coro.borrow_mut().state = CoroState::Closed;
+            match frame.ret {
+                Ret::AwaitedCoro => {
+                    if let Some(Value::Coroutine(coro)) =
+                        self.frames.last().and_then(|f| f.stack.last())
+                    {
+                        coro.borrow_mut().state = CoroState::Closed;
+                    }
                 }
+                Ret::AsyncGenStep { .. } => {
+                    if let Some(Value::AsyncGenerator(gen)) =
+                        self.frames.last().and_then(|f| f.stack.last())
+                    {
+                        gen.borrow_mut().state = CoroState::Closed;
+                    }
+                }
+                _ => {}
             }
             add_traceback = true;
         }
@@ -888,6 +911,20 @@ impl Vm {
             Op::Pop => {
                 frame.stack.pop();
             }
+            Op::PopAsyncGenerator => {
+                // CPython closes an abandoned async generator later, from a task the loop
+                // creates when the generator is collected; its clean-up code would run at a
+                // moment this runtime does not model.
+                if let Some(Value::AsyncGenerator(gen)) = frame.stack.pop() {
+                    let gen = gen.borrow();
+                    if gen.frame.as_ref().is_some_and(|f| !f.blocks.is_empty()) {
+                        return unsupported(
+                            "leaving `async for` early while its async generator is suspended \
+                             inside `try` or `with`",
+                        );
+                    }
+                }
+            }
             Op::Dup => {
                 let value = self.top();
                 self.push(value);
@@ -1096,6 +1133,57 @@ impl Vm {
                 let iter = super::builtins::get_iter(self, value)?;
                 self.push(iter);
             }
+            Op::GetAsyncIter => {
+                let iter = self.top();
+                if !matches!(iter, Value::AsyncGenerator(_)) {
+                    return match iter {
+                        Value::Instance(_) => unsupported("`async for` over an object"),
+                        other => type_error(
+                            self,
+                            format!(
+                                "'async for' requires an object with __aiter__ method, got {}",
+                                other.type_name()
+                            ),
+                        ),
+                    };
+                }
+            }
+            Op::AsyncForIter(exit) => {
+                let Value::AsyncGenerator(gen) = self.top() else {
+                    return unsupported("`async for` over this object");
+                };
+                let frame = {
+                    let mut g = gen.borrow_mut();
+                    match g.state {
+                        CoroState::Closed => None,
+                        CoroState::Running => {
+                            drop(g);
+                            return Err(self.exception(
+                                "RuntimeError",
+                                "anext(): asynchronous generator is already running",
+                            ));
+                        }
+                        _ => {
+                            g.state = CoroState::Running;
+                            g.frame.take()
+                        }
+                    }
+                };
+                match frame {
+                    Some(mut frame) => {
+                        // Resumed after a `yield`: the `yield` expression's value.
+                        if frame.pc > 0 {
+                            frame.stack.push(Value::None);
+                        }
+                        frame.ret = Ret::AsyncGenStep { exit };
+                        self.push_frame(frame)?;
+                    }
+                    None => {
+                        self.pop();
+                        self.frame().pc = exit as usize;
+                    }
+                }
+            }
             Op::ForIter(exit) => {
                 let iter = self.top();
                 match super::builtins::next(self, &iter)? {
@@ -1238,6 +1326,12 @@ impl Vm {
                         }
                         self.push(instance);
                     }
+                    Ret::AsyncGenStep { exit } => {
+                        if let Some(Value::AsyncGenerator(gen)) = self.frame().stack.pop() {
+                            gen.borrow_mut().state = CoroState::Closed;
+                        }
+                        self.frame().pc = exit as usize;
+                    }
                     Ret::Class { name, bases } => {
                         let ns = done
                             .class_ns
@@ -1251,6 +1345,16 @@ impl Vm {
             }
             Op::Yield => {
                 let value = frame.stack.pop().unwrap_or(Value::None);
+                if let Ret::AsyncGenStep { .. } = frame.ret {
+                    let suspended = self.frames.pop();
+                    if let Some(Value::AsyncGenerator(gen)) = self.frame().stack.last() {
+                        let mut gen = gen.borrow_mut();
+                        gen.frame = suspended;
+                        gen.state = CoroState::Suspended;
+                    }
+                    self.push(value);
+                    return Ok(None);
+                }
                 if self.frames.len() - 1 != base {
                     return unsupported("`yield` here");
                 }
@@ -1882,6 +1986,8 @@ impl Vm {
             Value::Range(..) => TypeKind::Range,
             Value::Function(_) => TypeKind::Function,
             Value::Coroutine(_) => TypeKind::Coroutine,
+            Value::Generator(_) => TypeKind::Generator,
+            Value::AsyncGenerator(_) => TypeKind::AsyncGenerator,
             _ => return None,
         })
     }

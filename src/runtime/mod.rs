@@ -41,6 +41,15 @@
 //!   iteration.
 //!
 //! A destroyed task is reported as an [`Event`] at the site of the call that created it.
+//!
+//! # The timeline
+//! When asked to ([`Runtime::record_timeline`]), the runtime records the life of every task the
+//! program created (creation, the iterations its steps ran in, its ending) in a [`Timeline`],
+//! the data of `tasklint run --timeline`.
+
+mod timeline;
+
+pub use timeline::{Lane, TaskEnd, Timeline};
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
@@ -304,6 +313,8 @@ pub struct Runtime<H: Host> {
     /// Report each iteration to the host (`--trace`).
     pub trace: bool,
     task_names: u64,
+    /// The life of each task, when a timeline was asked for.
+    timeline: Option<Timeline>,
 }
 
 impl<H: Host> Runtime<H> {
@@ -322,6 +333,29 @@ impl<H: Host> Runtime<H> {
             iterations: 0,
             trace: false,
             task_names: 0,
+            timeline: None,
+        }
+    }
+
+    /// Records the life of every task the program creates from now on (`--timeline`).
+    pub fn record_timeline(&mut self) {
+        self.timeline = Some(Timeline::default());
+    }
+
+    /// The timeline recorded so far, if one was asked for.
+    pub fn take_timeline(&mut self) -> Option<Timeline> {
+        let mut timeline = self.timeline.take()?;
+        timeline.iterations = timeline.iterations.max(self.iterations);
+        Some(timeline)
+    }
+
+    /// `Task.set_name`.
+    pub fn set_task_name(&mut self, id: FutureId, name: String) {
+        if let Some(timeline) = &mut self.timeline {
+            timeline.renamed(id, &name);
+        }
+        if let Some(task) = self.slot_mut(id).and_then(|s| s.task.as_mut()) {
+            task.name = name;
         }
     }
 
@@ -393,6 +427,9 @@ impl<H: Host> Runtime<H> {
             self.counts.created += 1;
         }
         let name = name.unwrap_or_else(|| format!("Task-{}", self.task_names));
+        if let (Some(timeline), Some(site)) = (&mut self.timeline, &site) {
+            timeline.created(id, &name, site, self.iterations);
+        }
         if let Some(slot) = self.slot_mut(id) {
             slot.task = Some(TaskPart {
                 coro: Some(coro),
@@ -493,11 +530,19 @@ impl<H: Host> Runtime<H> {
         slot.state = state;
         slot.outcome = outcome;
         let is_task = slot.task.as_ref().is_some_and(|t| t.site.is_some());
+        let ending = match (state, &slot.outcome) {
+            (FutureState::Cancelled, _) => TaskEnd::Cancelled,
+            (_, Some(Outcome::Exception(_))) => TaskEnd::Raised,
+            _ => TaskEnd::Done,
+        };
         let callbacks = std::mem::take(&mut slot.callbacks);
         if is_task {
             match state {
                 FutureState::Cancelled => self.counts.cancelled += 1,
                 _ => self.counts.completed += 1,
+            }
+            if let Some(timeline) = &mut self.timeline {
+                timeline.ended(id, self.iterations, ending);
             }
         }
         for callback in callbacks {
@@ -618,6 +663,9 @@ impl<H: Host> Runtime<H> {
                 message: message.to_owned(),
                 task: name,
             });
+            if let Some(timeline) = &mut self.timeline {
+                timeline.ended(id, self.iterations, TaskEnd::Destroyed { rule });
+            }
         }
         coro
     }
@@ -718,6 +766,10 @@ fn task_step<H: Host>(host: &mut H, id: FutureId, exc: Option<H::Value>) -> Resu
     let Some(mut coro) = task.coro.take() else {
         return Ok(());
     };
+    let iteration = rt.iterations;
+    if let Some(timeline) = &mut rt.timeline {
+        timeline.ran(id, iteration);
+    }
     let mut exc = exc;
     if must_cancel && !exc.as_ref().is_some_and(|e| host.is_cancelled_error(e)) {
         exc = Some(make_cancelled_error(host, id));
