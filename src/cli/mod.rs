@@ -1,11 +1,12 @@
 //! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
-//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`, `run`), and the
+//! [`config`], [`workspace`]) and the subcommands (`check`, `rules`, `explain`, `run`, `repro`), and the
 //! `cargo tasklint` subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
 mod check;
 mod config;
 mod docs;
+mod repro;
 mod run;
 pub mod selector;
 pub mod settings;
@@ -70,6 +71,7 @@ where
         Command::Rules => docs::rules(),
         Command::Explain(args) => docs::explain(&args.rule),
         Command::Run(args) => return run::run(&args),
+        Command::Repro(args) => return repro::run(&args),
     };
     status as i32
 }
