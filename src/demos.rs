@@ -54,6 +54,16 @@ pub struct Demo {
     pub fixed: Program,
 }
 
+/// The Rust programs' `println!` (in scope in their modules, declared below): their output goes to
+/// stdout as with the std macro, but a closed pipe (`tasklint repro TL001 --lang rust | head`)
+/// is not an error.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), format!("{line}\n").as_bytes());
+    }};
+}
+
 /// One program of `rules/demos/<CODE>/`, with its runner.
 macro_rules! program {
     ($code:literal, $file:literal, $runner:expr) => {

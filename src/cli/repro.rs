@@ -1,6 +1,7 @@
 //! `tasklint repro`: runs a rule's demonstration, the bad program and its fixed twin (see
 //! [`crate::demos`]), on the reference runtime and prints both outcomes side by side.
 
+use std::io::Write;
 use std::path::Path;
 
 use clap::ValueEnum;
@@ -61,20 +62,20 @@ pub fn run(args: &ReproArgs) -> i32 {
         .gc
         .to_possible_value()
         .map_or_else(String::new, |value| value.get_name().to_owned());
-    println!(
+    say(format_args!(
         "{} {}: the {} demonstration, --gc {gc_name}",
         rule.code(),
         rule.name(),
         language.as_str(),
-    );
+    ));
     let bad = run_shown("bad", &demo.bad, gc);
     let fixed = run_shown("fixed", &demo.fixed, gc);
-    println!();
-    println!(
+    say(format_args!(""));
+    say(format_args!(
         "bad: {}; fixed: {}",
         summary(&bad, demo),
         summary(&fixed, demo)
-    );
+    ));
     let reproduced = bad.events.iter().any(|event| event.rule == rule.code());
     let fix_is_clean = fixed.events.is_empty() && fixed.stopped.is_none();
     if reproduced && fix_is_clean {
@@ -84,16 +85,22 @@ pub fn run(args: &ReproArgs) -> i32 {
     }
 }
 
+/// Prints one line of the report on stdout; a closed pipe (`tasklint repro TL001 | head`) is not
+/// an error.
+fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 /// Runs one program under a heading; its output, then its events and why it stopped.
 fn run_shown(label: &str, program: &Program, gc: GcMode) -> Outcome {
-    println!();
-    println!("--- {label}: {}", program.path);
+    say(format_args!(""));
+    say(format_args!("--- {label}: {}", program.path));
     let outcome = run_one(program, gc);
     for event in &outcome.events {
-        println!("{}", event_line(event));
+        say(format_args!("{}", event_line(event)));
     }
     if let Some(stopped) = &outcome.stopped {
-        println!("{stopped}");
+        say(format_args!("{stopped}"));
     }
     outcome
 }

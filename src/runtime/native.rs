@@ -843,3 +843,151 @@ pub mod smol {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::runtime::EventKind;
+
+    thread_local! {
+        /// How many test tasks ran to their end.
+        static FINISHED: Cell<u32> = const { Cell::new(0) };
+    }
+
+    fn finish() {
+        FINISHED.set(FINISHED.get() + 1);
+    }
+
+    fn run(gc: GcMode, main: fn()) -> (ScenarioReport, u32) {
+        FINISHED.set(0);
+        let options = ScenarioOptions {
+            gc,
+            ..ScenarioOptions::default()
+        };
+        let report = run_scenario("scenario.rs", "", options, main);
+        (report, FINISHED.get())
+    }
+
+    fn drops_a_smol_task() {
+        smol::block_on(async {
+            drop(smol::spawn(async {
+                smol::Timer::after(Duration::from_millis(10)).await;
+                finish();
+            }));
+            smol::Timer::after(Duration::from_secs(1)).await;
+        });
+    }
+
+    #[test]
+    fn dropping_a_smol_task_destroys_it_in_weak_mode_and_not_in_strong_mode() {
+        let (report, finished) = run(GcMode::Weak, drops_a_smol_task);
+        assert_eq!(finished, 0);
+        assert_eq!(report.counts.destroyed_pending, 1);
+        let event = &report.events[0];
+        assert_eq!(
+            (event.kind, event.rule),
+            (EventKind::TaskDestroyedPending, "TL001")
+        );
+        assert!(event
+            .message
+            .ends_with("the task is cancelled when this handle is dropped"));
+        assert_eq!(&*event.site.path, "scenario.rs");
+        let (report, finished) = run(GcMode::Strong, drops_a_smol_task);
+        assert_eq!(finished, 1);
+        assert!(report.events.is_empty());
+    }
+
+    fn detaches_a_slow_tokio_task() {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(async {
+            drop(tokio::spawn(async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                finish();
+            }));
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        });
+    }
+
+    #[test]
+    fn a_detached_tokio_task_runs_on_until_the_runtime_shuts_down() {
+        let (report, finished) = run(GcMode::Weak, detaches_a_slow_tokio_task);
+        assert_eq!(finished, 0);
+        assert_eq!(report.counts.destroyed_pending, 1);
+        assert!(report.events[0]
+            .message
+            .contains("killed when the runtime shuts down"));
+        let (report, finished) = run(GcMode::Strong, detaches_a_slow_tokio_task);
+        assert_eq!(finished, 1);
+        assert!(report.events.is_empty());
+    }
+
+    fn joins_a_task() {
+        let output = smol::block_on(async {
+            let task = smol::spawn(async {
+                tokio::task::yield_now().await;
+                7
+            });
+            task.await
+        });
+        if output == 7 {
+            finish();
+        }
+    }
+
+    #[test]
+    fn awaiting_a_handle_gives_the_task_output() {
+        let (report, finished) = run(GcMode::Weak, joins_a_task);
+        assert_eq!(finished, 1);
+        assert_eq!(report.counts.completed, 1);
+        assert!(report.events.is_empty() && report.stopped.is_none());
+    }
+
+    fn makes_a_timer_and_drops_it() {
+        smol::block_on(async {
+            FINISHED.set(line!() + 1);
+            drop(tokio::time::sleep(Duration::from_secs(1)));
+        });
+    }
+
+    #[test]
+    fn a_timer_never_polled_is_reported_at_the_call_that_made_it() {
+        let (report, timer_line) = run(GcMode::Weak, makes_a_timer_and_drops_it);
+        let event = &report.events[0];
+        assert_eq!(
+            (event.kind, event.rule),
+            (EventKind::CoroutineNeverAwaited, "TL003")
+        );
+        assert_eq!(event.task, "tokio::time::sleep");
+        assert_eq!(event.site.line, timer_line);
+    }
+
+    fn spins_on_ready_futures() {
+        smol::block_on(async {
+            // Kept, and ready to run, while the loop spins.
+            let _other = smol::spawn(async {});
+            loop {
+                smol::future::ready(()).await;
+            }
+        });
+    }
+
+    #[test]
+    fn a_loop_of_ready_futures_starves_the_other_tasks_and_is_stopped() {
+        let (report, _) = run(GcMode::Weak, spins_on_ready_futures);
+        let event = &report.events[0];
+        assert_eq!((event.kind, event.rule), (EventKind::Starvation, "TL004"));
+        assert_eq!(report.stopped, Some(Stop::Runaway(100_000)));
+    }
+
+    fn awaits_a_foreign_future() {
+        smol::block_on(std::future::pending::<()>());
+    }
+
+    #[test]
+    fn a_future_pending_outside_the_api_stops_the_run() {
+        let (report, _) = run(GcMode::Weak, awaits_a_foreign_future);
+        assert_eq!(report.stopped, Some(Stop::Foreign));
+    }
+}
