@@ -47,7 +47,9 @@
 //! In the words of the linter's Rust findings, at the line of the program's source:
 //! - a destroyed task, at its spawn site (from `#[track_caller]`): TL002 when the spawn is
 //!   inside a loop and the handle was dropped (the next iteration overwrote or dropped it),
-//!   TL001 otherwise;
+//!   TL001 otherwise. The runtime cannot tell a handle bound in the loop from one discarded by
+//!   its statement, so `smol::spawn(..);` in a loop, which the linter reports as TL001, is a
+//!   TL002 event here;
 //! - a leaf future dropped without ever being polled, at the call that made it: TL003;
 //! - a task that awaits more than `starve_after` ready futures in one step while other
 //!   callbacks are ready: TL004, at the innermost loop around the await. Such a loop never
@@ -155,21 +157,14 @@ enum Wait {
     Yield,
 }
 
-/// How a handle let go of its task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HandleEnd {
-    Dropped,
-    Detached,
-}
-
 thread_local! {
     /// The scenario's state while a step polls a task's future.
     static ACTIVE: RefCell<Option<Native>> = const { RefCell::new(None) };
     /// The program and options of the running scenario, and its report once `block_on` ends.
     static SCENARIO: RefCell<Option<(Program, ScenarioOptions, ScenarioReport)>> =
         const { RefCell::new(None) };
-    /// Handles that let go of their task since the last collection.
-    static HANDLE_ENDS: RefCell<Vec<(FutureId, HandleEnd)>> = const { RefCell::new(Vec::new()) };
+    /// The tasks whose handle was dropped (not detached) since the last collection.
+    static DROPPED_HANDLES: RefCell<Vec<FutureId>> = const { RefCell::new(Vec::new()) };
     /// Leaf futures dropped without ever being polled: where they were made, and their name.
     static NEVER_POLLED: RefCell<Vec<(&'static Location<'static>, &'static str)>> =
         const { RefCell::new(Vec::new()) };
@@ -183,7 +178,7 @@ pub fn run_scenario(
     options: ScenarioOptions,
     main: fn(),
 ) -> ScenarioReport {
-    HANDLE_ENDS.take();
+    DROPPED_HANDLES.take();
     NEVER_POLLED.take();
     let program = Program {
         path: Rc::from(path),
@@ -201,7 +196,7 @@ pub fn run_scenario(
             Err(payload) => panic::resume_unwind(payload),
         }
     }
-    HANDLE_ENDS.take();
+    DROPPED_HANDLES.take();
     NEVER_POLLED.take();
     report
 }
@@ -311,21 +306,18 @@ impl Native {
         self.rt.is_done(id) || !self.rt.is_live_task(id)
     }
 
-    /// Applies what handles did since the last collection: a dropped cancel-on-drop handle
-    /// destroys its pending task (not in strong mode); anything else lets the task run on.
-    fn apply_handle_ends(&mut self) {
+    /// Applies the handles dropped since the last collection: a dropped cancel-on-drop handle
+    /// destroys its pending task (not in strong mode); a detach-on-drop one lets it run on.
+    fn apply_dropped_handles(&mut self) {
         loop {
-            let ends = HANDLE_ENDS.take();
-            if ends.is_empty() {
+            let dropped = DROPPED_HANDLES.take();
+            if dropped.is_empty() {
                 return;
             }
-            for (id, end) in ends {
+            for id in dropped {
                 let Some(kind) = self.tasks.get(&id).map(|task| task.kind) else {
                     continue;
                 };
-                if end == HandleEnd::Detached {
-                    continue;
-                }
                 if let Some(task) = self.rt.slot_mut(id).and_then(|slot| slot.task.as_mut()) {
                     task.rebound = true;
                 }
@@ -337,7 +329,7 @@ impl Native {
         }
     }
 
-    /// Destroys a pending task; dropping its future may end more handles (applied next).
+    /// Destroys a pending task; dropping its future may drop more handles (applied next).
     fn destroy(&mut self, id: FutureId, kind: HandleKind) {
         let coroutine = self.rt.destroy_with(id, |rule| {
             let how = if rule == "TL002" {
@@ -368,7 +360,7 @@ impl Native {
         if self.options.gc == GcMode::Strong {
             while pending(self) && run_once(self)? {}
         }
-        self.apply_handle_ends();
+        self.apply_dropped_handles();
         let ids: Vec<FutureId> = self.rt.live_ids().collect();
         for id in ids {
             if let Some(kind) = self.tasks.get(&id).map(|task| task.kind) {
@@ -377,7 +369,7 @@ impl Native {
                 }
             }
         }
-        self.apply_handle_ends();
+        self.apply_dropped_handles();
         self.report_never_polled();
         Ok(())
     }
@@ -463,7 +455,7 @@ impl Host for Native {
     }
 
     fn collect(&mut self) -> Result<(), Stop> {
-        self.apply_handle_ends();
+        self.apply_dropped_handles();
         self.report_never_polled();
         Ok(())
     }
@@ -599,14 +591,13 @@ impl<T: 'static> Handle<T> {
 
     fn detach(&self) {
         self.released.set(true);
-        HANDLE_ENDS.with_borrow_mut(|ends| ends.push((self.task, HandleEnd::Detached)));
     }
 }
 
 impl<T> Drop for Handle<T> {
     fn drop(&mut self) {
         if !self.released.get() {
-            HANDLE_ENDS.with_borrow_mut(|ends| ends.push((self.task, HandleEnd::Dropped)));
+            DROPPED_HANDLES.with_borrow_mut(|dropped| dropped.push(self.task));
         }
     }
 }
