@@ -144,6 +144,19 @@ fn in_strong_mode_no_dropped_handle_shows_so_nothing_is_reproduced() {
 }
 
 #[test]
+fn in_cpython_mode_the_sleeping_dropped_tasks_survive_as_in_cpython() {
+    for rule in ["TL001", "TL002"] {
+        let output = tasklint(root(), &["repro", rule, "--gc", "cpython"]);
+        assert_eq!(code(&output), 1, "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("tasks completed, no event; fixed:"),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
 fn an_unknown_rule_or_one_without_a_demonstration_is_a_usage_error() {
     let output = tasklint(root(), &["repro", "TL009"]);
     assert_eq!(code(&output), 2);
