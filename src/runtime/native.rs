@@ -140,10 +140,32 @@ pub struct ScenarioReport {
 }
 
 /// The program a scenario runs: where its source is and what it says (to name loops).
+#[derive(Clone)]
 struct Program {
     path: Rc<str>,
     /// The loops of the source (see [`crate::rust::loop_spans`]).
     loops: Rc<[LoopSpan]>,
+}
+
+impl Program {
+    /// A program whose source is not known: `block_on` called outside [`run_scenario`].
+    fn unknown() -> Program {
+        Program {
+            path: Rc::from("<unknown>"),
+            loops: Rc::from([]),
+        }
+    }
+}
+
+/// `future` as a task's coroutine, and the slot where its output lands when it is done.
+fn coroutine_of<F: Future + 'static>(future: F) -> (Coroutine, Rc<RefCell<Option<F::Output>>>) {
+    let output = Rc::new(RefCell::new(None));
+    let slot = output.clone();
+    let coroutine: Coroutine = Box::pin(async move {
+        let value = future.await;
+        *slot.borrow_mut() = Some(value);
+    });
+    (coroutine, output)
 }
 
 /// What the scenario knows about a task besides the loop's own state.
@@ -232,11 +254,7 @@ impl Native {
 
     /// Stands in for the state while it is in [`ACTIVE`].
     fn placeholder() -> Native {
-        let program = Program {
-            path: Rc::from(""),
-            loops: Rc::from([]),
-        };
-        Native::new(program, ScenarioOptions::default())
+        Native::new(Program::unknown(), ScenarioOptions::default())
     }
 
     /// The site of a call of the program, with the innermost loop around it.
@@ -485,28 +503,12 @@ fn with_native<R>(f: impl FnOnce(&mut Native) -> R) -> R {
 fn block_on<F: Future + 'static>(future: F) -> F::Output {
     let (program, options) = SCENARIO
         .with_borrow(|scenario| {
-            scenario.as_ref().map(|(program, options, _)| {
-                let program = Program {
-                    path: program.path.clone(),
-                    loops: program.loops.clone(),
-                };
-                (program, *options)
-            })
+            let (program, options, _) = scenario.as_ref()?;
+            Some((program.clone(), *options))
         })
-        .unwrap_or_else(|| {
-            let program = Program {
-                path: Rc::from("<unknown>"),
-                loops: Rc::from([]),
-            };
-            (program, ScenarioOptions::default())
-        });
+        .unwrap_or_else(|| (Program::unknown(), ScenarioOptions::default()));
     let mut native = Native::new(program, options);
-    let output = Rc::new(RefCell::new(None));
-    let slot = output.clone();
-    let main: Coroutine = Box::pin(async move {
-        let value = future.await;
-        *slot.borrow_mut() = Some(value);
-    });
+    let (main, output) = coroutine_of(future);
     let main = native.rt.create_task(main, None, None);
     let ended = match run_until_complete(&mut native, main) {
         Ok(()) => native.shut_down(),
@@ -560,12 +562,7 @@ impl<T: 'static> Handle<T> {
     #[track_caller]
     fn spawn(future: impl Future<Output = T> + 'static, kind: HandleKind) -> Handle<T> {
         let at = Location::caller();
-        let output = Rc::new(RefCell::new(None));
-        let slot = output.clone();
-        let coroutine: Coroutine = Box::pin(async move {
-            let value = future.await;
-            *slot.borrow_mut() = Some(value);
-        });
+        let (coroutine, output) = coroutine_of(future);
         let task = with_native(|native| native.spawn(coroutine, kind, at));
         Handle {
             task,
