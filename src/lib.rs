@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod cli;
+pub mod demos;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;

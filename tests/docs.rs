@@ -1,6 +1,7 @@
 //! Keeps the rule docs, the rule registry and README's rule table in step: every rule has a doc
 //! under `rules/`, every doc belongs to a rule, each doc's header agrees with `src/rule.rs`, its
-//! required sections are present and filled in, and README lists the rule.
+//! required sections are present and filled in, README lists the rule, and each rule's
+//! demonstration (`rules/demos/`) is compiled in and named in its doc.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,11 @@ fn every_rule_has_a_doc_file_matching_the_compiled_in_doc() {
 fn every_doc_file_belongs_to_a_rule() {
     let entries = fs::read_dir(rules_dir()).expect("the rules/ directory is readable");
     for entry in entries {
-        let name = entry.expect("a directory entry").file_name();
+        let entry = entry.expect("a directory entry");
+        if entry.path() == rules_dir().join("demos") {
+            continue;
+        }
+        let name = entry.file_name();
         let name = name.to_string_lossy();
         let code = name.split('-').next().unwrap_or_default();
         let rule = Rule::from_code(code)
@@ -102,6 +107,38 @@ fn every_doc_has_the_required_sections_filled_in() {
             docs::file_name(rule),
             doc.languages.join(", ")
         );
+    }
+}
+
+#[test]
+fn every_demonstration_folder_belongs_to_a_rule_whose_doc_shows_how_to_run_it() {
+    let entries = fs::read_dir(rules_dir().join("demos")).expect("rules/demos/ is readable");
+    for entry in entries {
+        let name = entry.expect("a directory entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            tasklint::demos::DEMOS
+                .iter()
+                .any(|demo| demo.rule.code() == name),
+            "rules/demos/{name} is not a compiled-in demonstration"
+        );
+    }
+    for demo in tasklint::demos::DEMOS {
+        let doc = RuleDoc::parse(docs::source(demo.rule)).expect("the doc parses");
+        let how_to_fix = doc.section("How to fix").unwrap_or_default();
+        let command = match demo.language {
+            tasklint::demos::Language::Python => format!("`tasklint repro {}`", demo.rule.code()),
+            tasklint::demos::Language::Rust => {
+                format!("`tasklint repro {} --lang rust`", demo.rule.code())
+            }
+        };
+        for mention in [command.as_str(), demo.bad.path, demo.fixed.path] {
+            assert!(
+                how_to_fix.contains(mention),
+                "{}: `## How to fix` does not mention {mention}",
+                docs::file_name(demo.rule)
+            );
+        }
     }
 }
 

@@ -53,6 +53,51 @@ pub enum Command {
     /// were, 2 when the program cannot be run (a syntax error, a construct outside the
     /// supported subset, a hang or --max-steps), 3 when it raised an uncaught exception.
     Run(RunArgs),
+    /// Run a rule's demonstration, its bad program and the fixed one, on the reference runtime.
+    ///
+    /// The programs are kept beside the rule docs in `rules/demos/<CODE>/` and compiled into
+    /// tasklint. Each program's output and the runtime's events (in the linter's words, at the
+    /// line the linter flags) are printed, then both outcomes on one line. Exit status: 0 when
+    /// the bad program reproduced the rule's bug and the fixed one ran without an event, 1
+    /// when not (`--gc strong` hides the dropped-handle bugs, for one), 2 for an unknown rule
+    /// or a rule without a demonstration.
+    Repro(ReproArgs),
+}
+
+/// The flags of `tasklint repro`.
+#[derive(Debug, Args)]
+pub struct ReproArgs {
+    /// The rule's code (`TL001`) or name (`dropped-task-handle`), in any case.
+    ///
+    /// TL001 to TL004 have demonstrations.
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+
+    /// The language of the demonstration.
+    ///
+    /// `python`: asyncio programs, run on the interpreter; `rust`: tokio or smol programs,
+    /// compiled into tasklint against the runtime's model of their task API and run on the
+    /// same loop.
+    #[arg(long, value_enum, value_name = "LANG", default_value_t = LangArg::Python)]
+    pub lang: LangArg,
+
+    /// What keeps a pending task alive, as for `tasklint run`.
+    ///
+    /// `weak`: only the program's own references (Rust: a dropped smol `Task` cancels its
+    /// task, a dropped tokio `JoinHandle` detaches it until the runtime shuts down);
+    /// `cpython`: what CPython does (Rust: the same as `weak`); `strong`: every task runs to
+    /// its end, what the author assumed.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = GcArg::Weak)]
+    pub gc: GcArg,
+}
+
+/// The values of `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// the asyncio demonstration
+    Python,
+    /// the tokio or smol demonstration
+    Rust,
 }
 
 /// The flags of `tasklint run`.

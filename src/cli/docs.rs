@@ -13,20 +13,27 @@ pub fn rules() -> ExitStatus {
 
 /// Prints the documentation of the rule named by its code or name, in any case.
 pub fn explain(query: &str) -> ExitStatus {
-    match find_rule(query) {
+    match rule_named(query) {
         Some(rule) => print(&docs::explain(rule)),
-        None => {
-            let valid: Vec<String> = Rule::ALL
-                .iter()
-                .map(|rule| format!("{} ({})", rule.code(), rule.name()))
-                .collect();
-            print_error(format_args!(
-                "unknown rule `{query}`; valid rules: {}",
-                valid.join(", ")
-            ));
-            ExitStatus::Error
-        }
+        None => ExitStatus::Error,
     }
+}
+
+/// The rule named by its code or name, in any case; an unknown one is reported as an error
+/// that lists the valid rules.
+pub(super) fn rule_named(query: &str) -> Option<Rule> {
+    let rule = find_rule(query);
+    if rule.is_none() {
+        let valid: Vec<String> = Rule::ALL
+            .iter()
+            .map(|rule| format!("{} ({})", rule.code(), rule.name()))
+            .collect();
+        print_error(format_args!(
+            "unknown rule `{query}`; valid rules: {}",
+            valid.join(", ")
+        ));
+    }
+    rule
 }
 
 fn find_rule(query: &str) -> Option<Rule> {

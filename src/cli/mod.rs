@@ -1,6 +1,6 @@
 //! The command line: argument parsing ([`args`]), resolution into settings ([`settings`],
 //! [`config`], [`configs`], [`workspace`]) and the subcommands (`check`, `config`, `rules`,
-//! `explain`, `run`), and the
+//! `explain`, `run`, `repro`), and the
 //! `cargo tasklint` subcommand, which runs `check` over the packages of a cargo workspace.
 
 pub mod args;
@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod configs;
 mod docs;
+mod repro;
 mod run;
 pub mod selector;
 pub mod settings;
@@ -75,6 +76,7 @@ where
         Command::Explain(args) => docs::explain(&args.rule),
         Command::Config(args) => show_config::run(&args),
         Command::Run(args) => return run::run(&args),
+        Command::Repro(args) => return repro::run(&args),
     };
     status as i32
 }

@@ -53,11 +53,7 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     };
     let options = Options {
-        gc: match args.gc {
-            GcArg::Weak => GcMode::Weak,
-            GcArg::Cpython => GcMode::Cpython,
-            GcArg::Strong => GcMode::Strong,
-        },
+        gc: args.gc.mode(),
         trace: args.trace,
         timeline: args.timeline.is_some(),
         starve_after: args.starve_after,
@@ -125,7 +121,19 @@ fn describe(error: &std::io::Error) -> String {
     }
 }
 
-fn event_line(event: &Event) -> String {
+impl GcArg {
+    /// The runtime's GC mode for this value of `--gc`.
+    pub(super) fn mode(self) -> GcMode {
+        match self {
+            GcArg::Weak => GcMode::Weak,
+            GcArg::Cpython => GcMode::Cpython,
+            GcArg::Strong => GcMode::Strong,
+        }
+    }
+}
+
+/// An event as one line: `path:line:column: CODE message [kind: task]`.
+pub(super) fn event_line(event: &Event) -> String {
     format!(
         "{}:{}:{}: {} {} [{}: {}]",
         event.site.path,

@@ -1590,21 +1590,14 @@ impl Vm {
             .and_then(|s| s.task.as_ref())
             .map(|t| t.name.clone())
             .unwrap_or_default();
-        self.rt.events.push(runtime::Event {
-            kind: runtime::EventKind::Starvation,
-            rule: "TL004",
-            site: Site {
-                path: frame.code.path.clone(),
-                line,
-                column,
-                in_loop: None,
-            },
-            message: format!(
-                "task ran more than {} awaits without suspending while other callbacks were ready: this loop never gives control back to the event loop",
-                self.options.starve_after
-            ),
-            task,
-        });
+        let site = Site {
+            path: frame.code.path.clone(),
+            line,
+            column,
+            in_loop: None,
+        };
+        let event = runtime::Event::starvation(site, self.options.starve_after, task);
+        self.rt.events.push(event);
     }
 
     /// `future.result()`: the value, or the exception raised.
@@ -1757,13 +1750,8 @@ impl Vm {
     pub fn drain_never_awaited(&mut self) {
         let found = std::mem::take(&mut *self.never_awaited.borrow_mut());
         for (site, name) in found {
-            self.rt.events.push(runtime::Event {
-                kind: runtime::EventKind::CoroutineNeverAwaited,
-                rule: "TL003",
-                site,
-                message: format!("coroutine '{name}' was never awaited: its body never ran"),
-                task: name.to_string(),
-            });
+            let event = runtime::Event::never_awaited(site, "coroutine", &name);
+            self.rt.events.push(event);
         }
     }
 }

@@ -46,7 +46,11 @@
 //! When asked to ([`Runtime::record_timeline`]), the runtime records the life of every task the
 //! program created (creation, the iterations its steps ran in, its ending) in a [`Timeline`],
 //! the data of `tasklint run --timeline`.
+//!
+//! Two hosts drive this loop: the Python interpreter ([`crate::interp`]) and native Rust futures
+//! behind a model of tokio's and smol's task API ([`native`]).
 
+pub mod native;
 mod timeline;
 
 pub use timeline::{Lane, TaskEnd, Timeline};
@@ -104,6 +108,35 @@ pub struct Event {
     pub message: String,
     /// The task's name (`Task-3`), or the coroutine's name.
     pub task: String,
+}
+
+impl Event {
+    /// A coroutine or future collected without ever being awaited (TL003), at the call that
+    /// made it; `what` is `coroutine` or `future`.
+    pub fn never_awaited(site: Site, what: &str, name: &str) -> Event {
+        Event {
+            kind: EventKind::CoroutineNeverAwaited,
+            rule: "TL003",
+            site,
+            message: format!("{what} '{name}' was never awaited: its body never ran"),
+            task: name.to_owned(),
+        }
+    }
+
+    /// A task that awaited more than `starve_after` times inline while other callbacks were
+    /// ready (TL004), at the loop statement it was running.
+    pub fn starvation(site: Site, starve_after: u64, task: String) -> Event {
+        Event {
+            kind: EventKind::Starvation,
+            rule: "TL004",
+            site,
+            message: format!(
+                "task ran more than {starve_after} awaits without suspending while other \
+                 callbacks were ready: this loop never gives control back to the event loop"
+            ),
+            task,
+        }
+    }
 }
 
 /// Counts for the summary.
@@ -626,8 +659,29 @@ impl<H: Host> Runtime<H> {
     }
 
     /// Marks a pending task destroyed and takes its coroutine, for the host to close; records
-    /// the event at the task's creation site.
+    /// the event at the task's creation site, in the words of the linter's Python findings.
     pub fn destroy(&mut self, id: FutureId) -> Option<H::Coroutine> {
+        self.destroy_with(id, |rule| {
+            if rule == "TL002" {
+                "task destroyed while pending: it was created in a loop and its handle was \
+                 overwritten on the next iteration, so nothing kept it alive"
+                    .to_owned()
+            } else {
+                "task destroyed while pending: its handle was dropped and the event loop keeps \
+                 only a weak reference"
+                    .to_owned()
+            }
+        })
+    }
+
+    /// [`Runtime::destroy`], with the event's message given by `message` from the rule the
+    /// event demonstrates: TL002 for a task created in a loop whose handle was rebound (or
+    /// dropped by the next iteration), TL001 otherwise.
+    pub fn destroy_with(
+        &mut self,
+        id: FutureId,
+        message: impl FnOnce(&'static str) -> String,
+    ) -> Option<H::Coroutine> {
         let slot = self.slot_mut(id)?;
         if slot.state != FutureState::Pending {
             return None;
@@ -643,24 +697,16 @@ impl<H: Host> Runtime<H> {
         let site = task.site.clone();
         if let Some(site) = site {
             self.counts.destroyed_pending += 1;
-            let (rule, message) = if rebound && site.in_loop.is_some() {
-                (
-                    "TL002",
-                    "task destroyed while pending: it was created in a loop and its handle was \
-                     overwritten on the next iteration, so nothing kept it alive",
-                )
+            let rule = if rebound && site.in_loop.is_some() {
+                "TL002"
             } else {
-                (
-                    "TL001",
-                    "task destroyed while pending: its handle was dropped and the event loop \
-                     keeps only a weak reference",
-                )
+                "TL001"
             };
             self.events.push(Event {
                 kind: EventKind::TaskDestroyedPending,
                 rule,
                 site,
-                message: message.to_owned(),
+                message: message(rule),
                 task: name,
             });
             if let Some(timeline) = &mut self.timeline {

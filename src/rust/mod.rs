@@ -10,7 +10,7 @@
 //! thread-local map, for span locations; the map is cleared after each file (all spans are
 //! turned into byte ranges before), so a long run does not grow it.
 
-mod api;
+pub mod api;
 mod checker;
 mod comments;
 mod crates;
@@ -177,6 +177,41 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
 /// detectors take about 50,000 levels of the deepest-recursing construct (nested blocks) on a
 /// lint thread's stack in a debug build, and the count is at least the depth of the tree.
 pub const MAX_NESTING: usize = 20_000;
+
+/// Where a loop is: the (line, column) of its first and of its last character.
+pub type LoopSpan = ((u32, u32), (u32, u32));
+
+/// The loops (`loop`, `while`, `for`) of a Rust file, each as the 1-based line and column of
+/// its first and last character, in source order; none when the file does not parse. The
+/// runtime names the loop around an `.await` with them, as the Python interpreter does.
+pub fn loop_spans(text: &str) -> Vec<LoopSpan> {
+    struct Loops(Vec<LoopSpan>);
+    impl Loops {
+        fn push(&mut self, span: Span) {
+            let position = |at: proc_macro2::LineColumn| (at.line as u32, at.column as u32 + 1);
+            self.0.push((position(span.start()), position(span.end())));
+        }
+    }
+    impl<'ast> Visit<'ast> for Loops {
+        fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
+            self.push(syn::spanned::Spanned::span(node));
+            visit::visit_expr_loop(self, node);
+        }
+        fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+            self.push(syn::spanned::Spanned::span(node));
+            visit::visit_expr_while(self, node);
+        }
+        fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+            self.push(syn::spanned::Spanned::span(node));
+            visit::visit_expr_for_loop(self, node);
+        }
+    }
+    let mut loops = Loops(Vec::new());
+    if let Ok(file) = syn::parse_file(text) {
+        loops.visit_file(&file);
+    }
+    loops.0
+}
 
 /// Parses a Rust file (without its byte-order mark), or returns its `TL000` finding: syn's
 /// first error, or nesting deeper than [`MAX_NESTING`]. A shebang line (`#!/usr/bin/env ..`)
