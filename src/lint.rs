@@ -27,7 +27,7 @@ use crate::python::index::{PythonFileFacts, PythonIndex};
 use crate::rule::Rule;
 use crate::rust::index::{RustFileFacts, RustIndex};
 use crate::source::SourceFile;
-use crate::suppression::{self, UnknownCode};
+use crate::suppression::{ItemSpans, Suppressions, UnknownCode};
 use crate::{python, rust};
 
 /// Which rules run, and what the configuration says about code outside the project.
@@ -81,9 +81,11 @@ impl Language {
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
-    /// Byte ranges of the comments, each starting at its marker (`#`, `//`, `/*`), for
+    /// Byte ranges of the comments, each starting at its marker (`#`, `//`, `/*`), sorted, for
     /// suppressions.
     pub comments: Vec<Range<usize>>,
+    /// Where the items are (Rust), for suppressions that cover a whole item.
+    pub items: ItemSpans,
 }
 
 /// The findings of one file, sorted by position and code.
@@ -298,25 +300,35 @@ fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
     }
 }
 
-/// The second pass over one file: its front-end's findings against the index, with the
-/// suppressions and the rule selection applied.
+/// The second pass over one file: its front-end's findings against the index, with the rule
+/// selection and the suppressions applied, and the suppressions that silenced nothing reported
+/// when `TL100 unused-suppression` runs.
 fn lint_prepared(file: PreparedFile, settings: &Settings, index: &ProjectIndex) -> FileReport {
     let PreparedFile { source, syntax } = file;
-    let analysis = match &syntax {
-        Syntax::Rust(first_pass) if settings.prefilter => {
-            rust::second_pass(&source, first_pass, &index.rust)
-        }
-        Syntax::Rust(_) => rust::analyze(&source, &index.rust),
-        Syntax::Python(parsed) => python::analyze(&source, parsed, &index.python),
+    let (analysis, language) = match &syntax {
+        Syntax::Rust(first_pass) if settings.prefilter => (
+            rust::second_pass(&source, first_pass, &index.rust),
+            Language::Rust,
+        ),
+        Syntax::Rust(_) => (rust::analyze(&source, &index.rust), Language::Rust),
+        Syntax::Python(parsed) => (
+            python::analyze(&source, parsed, &index.python),
+            Language::Python,
+        ),
     };
     drop(syntax);
-    let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);
-    let mut diagnostics: Vec<Diagnostic> = analysis
+    let mut suppressions =
+        Suppressions::parse(&source, language, &analysis.comments, &analysis.items);
+    let enabled = analysis
         .diagnostics
         .into_iter()
         .filter(|d| settings.is_enabled(d.rule))
-        .filter(|d| !suppressions.suppresses(source.line_index(d.range.start), d.rule))
         .collect();
+    let mut diagnostics = suppressions.silence(&source, enabled);
+    if settings.is_enabled(Rule::UnusedSuppression) {
+        let unused = suppressions.unused(&source, |rule| settings.is_enabled(rule));
+        diagnostics.extend(suppressions.silence(&source, unused));
+    }
     diagnostics.sort_by_key(|d| (d.range.start, d.rule, d.range.end));
     diagnostics.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);
     FileReport {

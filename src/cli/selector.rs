@@ -51,11 +51,8 @@ impl FromStr for RuleSelector {
         if text.eq_ignore_ascii_case("ALL") {
             return Ok(RuleSelector::All);
         }
-        if let Some(rule) = Rule::ALL
-            .iter()
-            .find(|rule| rule.name().eq_ignore_ascii_case(text))
-        {
-            return Ok(RuleSelector::Named(*rule));
+        if let Some(rule) = Rule::from_name(text) {
+            return Ok(RuleSelector::Named(rule));
         }
         let prefix = text.to_ascii_uppercase();
         if Rule::ALL

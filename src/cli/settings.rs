@@ -15,6 +15,7 @@ use crate::baseline::{Baseline, BaselineError};
 use crate::discover::{ExcludeError, Excludes, WalkOptions};
 use crate::emit::{EmitOptions, Format};
 use crate::lint;
+use crate::rule::Rule;
 
 /// Everything `tasklint check` (and `cargo tasklint`) needs to run.
 #[derive(Debug, Clone)]
@@ -106,11 +107,15 @@ impl CheckSettings {
             std::io::stdout().is_terminal(),
             std::env::var_os("NO_COLOR").as_deref(),
         );
+        let mut enabled = enabled_rules(&args.select, &args.ignore);
+        if args.report_unused_suppressions && !enabled.contains(&Rule::UnusedSuppression) {
+            enabled.push(Rule::UnusedSuppression);
+        }
         Ok(CheckSettings {
             paths,
             skipped_folders: Vec::new(),
             lint: lint::Settings {
-                enabled: enabled_rules(&args.select, &args.ignore),
+                enabled,
                 external,
                 prefilter: true,
             },

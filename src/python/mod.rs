@@ -198,6 +198,7 @@ pub fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::Python
     Analysis {
         diagnostics,
         comments: parsed.comments.clone(),
+        ..Analysis::default()
     }
 }
 
