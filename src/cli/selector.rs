@@ -176,12 +176,14 @@ mod tests {
         assert_eq!(codes(&["TL005"], &[]), ["TL005"]);
         assert_eq!(codes(&["detached-spawn"], &[]), ["TL005"]);
         assert!(codes(&["ALL"], &[]).contains(&"TL005"));
+        assert!(!codes(&[], &[]).contains(&"TL100"));
+        assert_eq!(codes(&["unused-suppression"], &[]), ["TL100"]);
     }
 
     #[test]
     fn ignore_removes_from_the_selection() {
         assert_eq!(codes(&[], &["TL000"]), ["TL001", "TL002", "TL003", "TL004"]);
-        assert_eq!(codes(&["ALL"], &["TL0"]), Vec::<&str>::new());
+        assert_eq!(codes(&["ALL"], &["TL0"]), ["TL100"]);
         assert_eq!(
             codes(&[], &["unawaited-coroutine"]),
             ["TL000", "TL001", "TL002", "TL004"]
@@ -193,7 +195,7 @@ mod tests {
         assert_eq!(codes(&["TL001"], &["TL"]), ["TL001"]);
         assert_eq!(
             codes(&["TL"], &["TL001"]),
-            ["TL000", "TL002", "TL003", "TL004", "TL005"]
+            ["TL000", "TL002", "TL003", "TL004", "TL005", "TL100"]
         );
         assert_eq!(codes(&["TL001"], &["TL001"]), Vec::<&str>::new());
     }
