@@ -375,12 +375,13 @@ mod tests {
             "--no-ignore",
             "--quiet",
             "--exit-zero",
+            "--report-unused-suppressions",
             "--baseline",
             "tasklint-baseline.json",
         ])
         .expect("parses");
         assert_eq!(args.package, ["server"]);
-        assert!(args.lint.exit_zero);
+        assert!(args.lint.exit_zero && args.lint.report_unused_suppressions);
         assert_eq!(
             args.lint.baseline.as_deref(),
             Some(std::path::Path::new("tasklint-baseline.json"))
