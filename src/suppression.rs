@@ -18,6 +18,8 @@
 //! directive naming its rule. Each named rule remembers whether it silenced something, so the
 //! ones that did not can be reported ([`Suppressions::unused`], `TL100 unused-suppression`).
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::ops::{Range, RangeInclusive};
 
 use crate::diagnostic::Diagnostic;
@@ -94,19 +96,28 @@ impl Suppressions {
             source,
             comments,
             items,
+            items_by_head: OnceCell::new(),
         };
         let mut suppressions = Suppressions::default();
         for range in comments {
             let text = &source.text[range.clone()];
-            let (marker, lines) = match language {
+            let marker = match language {
+                Language::Python => "#",
+                Language::Rust if text.starts_with("/*") => continue,
+                Language::Rust => "//",
+            };
+            let parsed = directives(text, marker);
+            if parsed.is_empty() {
+                continue;
+            }
+            let lines = match language {
                 Language::Python => {
                     let line = source.line_index(range.start);
-                    ("#", line..=line)
+                    line..=line
                 }
-                Language::Rust if text.starts_with("/*") => continue,
-                Language::Rust => ("//", placement.covered_lines(range)),
+                Language::Rust => placement.covered_lines(range),
             };
-            for parsed in directives(text, marker) {
+            for parsed in parsed {
                 suppressions.add(source, range.start, lines.clone(), parsed);
             }
         }
@@ -250,6 +261,9 @@ struct Placement<'a> {
     /// Sorted by start.
     comments: &'a [Range<usize>],
     items: &'a ItemSpans,
+    /// The items by where their head starts (past their attributes), computed when a comment
+    /// stands alone.
+    items_by_head: OnceCell<HashMap<usize, Range<usize>>>,
 }
 
 impl Placement<'_> {
@@ -263,12 +277,13 @@ impl Placement<'_> {
             return line..=line;
         }
         let head = self.after_attributes(next);
-        let item = self
-            .items
-            .items
-            .iter()
-            .find(|item| item.start <= next && self.after_attributes(item.start) == head);
-        match item {
+        let items_by_head = self.items_by_head.get_or_init(|| {
+            let items = self.items.items.iter();
+            items
+                .map(|item| (self.after_attributes(item.start), item.clone()))
+                .collect()
+        });
+        match items_by_head.get(&head).filter(|item| item.start <= next) {
             Some(item) => {
                 let last = item.end.saturating_sub(1).max(item.start);
                 self.source.line_index(item.start)..=self.source.line_index(last)
