@@ -29,6 +29,7 @@ pub fn source(rule: Rule) -> &'static str {
         Rule::UnawaitedCoroutine => include_str!("../rules/TL003-unawaited-coroutine.md"),
         Rule::NonYieldingLoop => include_str!("../rules/TL004-non-yielding-loop.md"),
         Rule::DetachedSpawn => include_str!("../rules/TL005-detached-spawn.md"),
+        Rule::UnusedSuppression => include_str!("../rules/TL100-unused-suppression.md"),
     }
 }
 

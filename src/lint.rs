@@ -35,7 +35,7 @@ use crate::python::index::{PythonFileFacts, PythonIndex};
 use crate::rule::Rule;
 use crate::rust::index::{RustFileFacts, RustIndex};
 use crate::source::SourceFile;
-use crate::suppression::{self, UnknownCode};
+use crate::suppression::{ItemSpans, Suppressions, UnknownCode};
 use crate::{python, rust};
 
 /// Which rules run, and what the configuration says about code outside the project.
@@ -120,9 +120,11 @@ impl Language {
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
-    /// Byte ranges of the comments, each starting at its marker (`#`, `//`, `/*`), for
+    /// Byte ranges of the comments, each starting at its marker (`#`, `//`, `/*`), sorted, for
     /// suppressions.
     pub comments: Vec<Range<usize>>,
+    /// Where the items are (Rust), for suppressions that cover a whole item.
+    pub items: ItemSpans,
 }
 
 /// The findings of one file, sorted by position and code.
@@ -480,8 +482,9 @@ impl Syntax {
     }
 }
 
-/// The second pass over one file: its front-end's findings against the index, with the
-/// suppressions, the rule selection and the configured severities applied.
+/// The second pass over one file: its front-end's findings against the index, with the rule
+/// selection, the suppressions and the configured severities applied, and the suppressions that
+/// silenced nothing reported when `TL100 unused-suppression` runs.
 fn lint_prepared(
     file: PreparedFile,
     prefilter: bool,
@@ -493,24 +496,34 @@ fn lint_prepared(
         encoding,
         syntax,
     } = file;
-    let analysis = match &syntax {
-        Syntax::Rust(first_pass) => rust::second_pass(&source, first_pass, &index.rust, prefilter),
-        Syntax::Python(first_pass) => {
-            python::second_pass(&source, first_pass, &index.python, prefilter)
-        }
+    let (analysis, language) = match &syntax {
+        Syntax::Rust(first_pass) => (
+            rust::second_pass(&source, first_pass, &index.rust, prefilter),
+            Language::Rust,
+        ),
+        Syntax::Python(first_pass) => (
+            python::second_pass(&source, first_pass, &index.python, prefilter),
+            Language::Python,
+        ),
     };
     drop(syntax);
-    let suppressions = suppression::Suppressions::parse(&source, &analysis.comments);
-    let mut diagnostics: Vec<Diagnostic> = analysis
+    let mut suppressions =
+        Suppressions::parse(&source, language, &analysis.comments, &analysis.items);
+    let enabled = analysis
         .diagnostics
         .into_iter()
         .filter(|d| rules.is_enabled(d.rule))
-        .filter(|d| !suppressions.suppresses(source.line_index(d.range.start), d.rule))
-        .map(|mut d| {
-            d.severity = rules.severity_of(d.rule).unwrap_or(d.severity);
-            d
-        })
         .collect();
+    let mut diagnostics = suppressions.silence(&source, enabled);
+    if rules.is_enabled(Rule::UnusedSuppression) {
+        let unused = suppressions.unused(&source, |rule| rules.is_enabled(rule));
+        diagnostics.extend(suppressions.silence(&source, unused));
+    }
+    for diagnostic in &mut diagnostics {
+        diagnostic.severity = rules
+            .severity_of(diagnostic.rule)
+            .unwrap_or(diagnostic.severity);
+    }
     diagnostics.sort_by_key(|d| (d.range.start, d.rule, d.range.end));
     diagnostics.dedup_by(|a, b| a.range == b.range && a.rule == b.rule);
     FileReport {

@@ -12,6 +12,7 @@ pub enum Rule {
     UnawaitedCoroutine,
     NonYieldingLoop,
     DetachedSpawn,
+    UnusedSuppression,
 }
 
 impl Rule {
@@ -23,6 +24,7 @@ impl Rule {
         Rule::UnawaitedCoroutine,
         Rule::NonYieldingLoop,
         Rule::DetachedSpawn,
+        Rule::UnusedSuppression,
     ];
 
     pub fn code(self) -> &'static str {
@@ -33,6 +35,7 @@ impl Rule {
             Rule::UnawaitedCoroutine => "TL003",
             Rule::NonYieldingLoop => "TL004",
             Rule::DetachedSpawn => "TL005",
+            Rule::UnusedSuppression => "TL100",
         }
     }
 
@@ -44,6 +47,7 @@ impl Rule {
             Rule::UnawaitedCoroutine => "unawaited-coroutine",
             Rule::NonYieldingLoop => "non-yielding-loop",
             Rule::DetachedSpawn => "detached-spawn",
+            Rule::UnusedSuppression => "unused-suppression",
         }
     }
 
@@ -53,7 +57,9 @@ impl Rule {
             | Rule::DroppedTaskHandle
             | Rule::LoopOverwrittenHandle
             | Rule::UnawaitedCoroutine => Severity::Error,
-            Rule::NonYieldingLoop | Rule::DetachedSpawn => Severity::Warning,
+            Rule::NonYieldingLoop | Rule::DetachedSpawn | Rule::UnusedSuppression => {
+                Severity::Warning
+            }
         }
     }
 
@@ -61,7 +67,7 @@ impl Rule {
     /// code that is often written on purpose; they run only when a selector names them (by
     /// code, prefix, name or `ALL`).
     pub fn is_default(self) -> bool {
-        !matches!(self, Rule::DetachedSpawn)
+        !matches!(self, Rule::DetachedSpawn | Rule::UnusedSuppression)
     }
 
     /// The rules that run when none are selected, in code order.
@@ -75,5 +81,13 @@ impl Rule {
             .iter()
             .copied()
             .find(|rule| rule.code().eq_ignore_ascii_case(code))
+    }
+
+    /// The rule with this exact name (`dropped-task-handle`), case-insensitively.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.name().eq_ignore_ascii_case(name))
     }
 }

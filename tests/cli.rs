@@ -535,7 +535,7 @@ fn an_unknown_rule_code_is_a_usage_error_naming_it() {
     let dir = project(&[("a.py", BROKEN)]);
     for args in [
         &["check", "--select", "TL009"][..],
-        &["check", "--ignore", "TL1"],
+        &["check", "--ignore", "TL9"],
         &["check", "--select", "TL000,E501"],
     ] {
         let output = tasklint(dir.path(), args);

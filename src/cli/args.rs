@@ -237,9 +237,10 @@ pub struct LintArgs {
     ///
     /// Accepts exact codes (`TL001`), prefixes (`TL00`, `TL`), rule names
     /// (`dropped-task-handle`) and `ALL`. Without --select every rule that is on by default is
-    /// enabled (all but TL005), or what the configuration selects; with it, only the selected
-    /// rules are: it replaces the configuration's `select`, `extend-select` and `ignore` (its
-    /// `per-file-ignores` still apply). An unknown code is a usage error. See `tasklint rules`.
+    /// enabled (all but TL005 and TL100), or what the configuration selects; with it, only the
+    /// selected rules are: it replaces the configuration's `select`, `extend-select` and
+    /// `ignore` (its `per-file-ignores` still apply). An unknown code is a usage error. See
+    /// `tasklint rules`.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<RuleSelector>,
 
@@ -298,6 +299,17 @@ pub struct LintArgs {
     /// status is the same as without it. Not combined with --format: the counts are text.
     #[arg(long, conflicts_with = "format")]
     pub statistics: bool,
+
+    /// Report suppression comments that silenced nothing, as TL100 findings.
+    ///
+    /// Runs the rule TL100 (unused-suppression): each rule code or name in a suppression
+    /// comment (`# tasklint: ignore[TL001]`, `// tasklint: allow(TL001)`, `# noqa: TL001`) that
+    /// silenced no finding in this run is a warning at that code, in every output format.
+    /// Codes of rules that did not run (see --select and --ignore) are not judged; bare `noqa`
+    /// and other tools' codes (`RUF006`, `E501`) are left alone. The same as selecting TL100
+    /// next to the rules that run.
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
 
     /// Exit with status 0 even when there are findings.
     ///
@@ -505,12 +517,13 @@ mod tests {
             "--no-ignore",
             "--quiet",
             "--exit-zero",
+            "--report-unused-suppressions",
             "--baseline",
             "tasklint-baseline.json",
         ])
         .expect("parses");
         assert_eq!(args.package, ["server"]);
-        assert!(args.lint.exit_zero);
+        assert!(args.lint.exit_zero && args.lint.report_unused_suppressions);
         assert_eq!(
             args.lint.baseline.as_deref(),
             Some(std::path::Path::new("tasklint-baseline.json"))

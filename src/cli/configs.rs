@@ -38,6 +38,8 @@ pub struct Overrides {
     pub ignore: Vec<RuleSelector>,
     /// `--no-ignore`: ignore files are not respected and the default folders are walked.
     pub no_ignore: bool,
+    /// `--report-unused-suppressions`: `TL100 unused-suppression` runs too.
+    pub report_unused_suppressions: bool,
 }
 
 /// Where configurations come from.
@@ -286,8 +288,12 @@ impl Resolved {
                 ignore: &overrides.ignore,
             },
         ];
+        let mut enabled = enabled_rules(&levels);
+        if overrides.report_unused_suppressions && !enabled.contains(&Rule::UnusedSuppression) {
+            enabled.push(Rule::UnusedSuppression);
+        }
         let rules = FileRules {
-            enabled: enabled_rules(&levels),
+            enabled,
             severity: severities(&config.severity),
         };
         let per_file_ignores = config

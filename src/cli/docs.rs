@@ -38,12 +38,7 @@ pub(super) fn rule_named(query: &str) -> Option<Rule> {
 
 fn find_rule(query: &str) -> Option<Rule> {
     let query = query.trim();
-    Rule::from_code(query).or_else(|| {
-        Rule::ALL
-            .iter()
-            .copied()
-            .find(|rule| rule.name().eq_ignore_ascii_case(query))
-    })
+    Rule::from_code(query).or_else(|| Rule::from_name(query))
 }
 
 /// Prints `text` to stdout with a final newline; a closed pipe is not an error.

@@ -51,11 +51,8 @@ impl FromStr for RuleSelector {
         if text.eq_ignore_ascii_case("ALL") {
             return Ok(RuleSelector::All);
         }
-        if let Some(rule) = Rule::ALL
-            .iter()
-            .find(|rule| rule.name().eq_ignore_ascii_case(text))
-        {
-            return Ok(RuleSelector::Named(*rule));
+        if let Some(rule) = Rule::from_name(text) {
+            return Ok(RuleSelector::Named(rule));
         }
         let prefix = text.to_ascii_uppercase();
         if Rule::ALL
@@ -203,12 +200,14 @@ mod tests {
         assert_eq!(codes(&["TL005"], &[]), ["TL005"]);
         assert_eq!(codes(&["detached-spawn"], &[]), ["TL005"]);
         assert!(codes(&["ALL"], &[]).contains(&"TL005"));
+        assert!(!codes(&[], &[]).contains(&"TL100"));
+        assert_eq!(codes(&["unused-suppression"], &[]), ["TL100"]);
     }
 
     #[test]
     fn ignore_removes_from_the_selection() {
         assert_eq!(codes(&[], &["TL000"]), ["TL001", "TL002", "TL003", "TL004"]);
-        assert_eq!(codes(&["ALL"], &["TL0"]), Vec::<&str>::new());
+        assert_eq!(codes(&["ALL"], &["TL0"]), ["TL100"]);
         assert_eq!(
             codes(&[], &["unawaited-coroutine"]),
             ["TL000", "TL001", "TL002", "TL004"]
@@ -220,7 +219,7 @@ mod tests {
         assert_eq!(codes(&["TL001"], &["TL"]), ["TL001"]);
         assert_eq!(
             codes(&["TL"], &["TL001"]),
-            ["TL000", "TL002", "TL003", "TL004", "TL005"]
+            ["TL000", "TL002", "TL003", "TL004", "TL005", "TL100"]
         );
         assert_eq!(codes(&["TL001"], &["TL001"]), Vec::<&str>::new());
     }

@@ -118,6 +118,7 @@ impl CheckSettings {
             select: (!args.select.is_empty()).then_some(args.select),
             ignore: args.ignore,
             no_ignore: args.no_ignore,
+            report_unused_suppressions: args.report_unused_suppressions,
         };
         let configs = Arc::new(Configs::new(config_source(&args.source), overrides, cwd)?);
         let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;

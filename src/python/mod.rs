@@ -87,21 +87,16 @@ pub fn second_pass(
     index: &index::PythonIndex,
     prefilter: bool,
 ) -> Analysis {
-    let comments = first.comments.clone();
-    match &first.outcome {
-        Outcome::SyntaxError(error) => Analysis {
-            diagnostics: vec![error.clone()],
-            comments,
-        },
-        Outcome::Async(module) => Analysis {
-            diagnostics: check(source, module, index),
-            comments,
-        },
-        Outcome::Plain if prefilter && !index.may_create_work(&source.text) => Analysis {
-            diagnostics: Vec::new(),
-            comments,
-        },
-        Outcome::Plain => analyze(source, &parse(source), index),
+    let diagnostics = match &first.outcome {
+        Outcome::SyntaxError(error) => vec![error.clone()],
+        Outcome::Async(module) => check(source, module, index),
+        Outcome::Plain if prefilter && !index.may_create_work(&source.text) => Vec::new(),
+        Outcome::Plain => return analyze(source, &parse(source), index),
+    };
+    Analysis {
+        diagnostics,
+        comments: first.comments.clone(),
+        ..Analysis::default()
     }
 }
 
@@ -261,6 +256,7 @@ fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonInde
     Analysis {
         diagnostics,
         comments: parsed.comments.clone(),
+        ..Analysis::default()
     }
 }
 

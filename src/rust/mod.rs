@@ -19,6 +19,7 @@ mod facts;
 mod fixes;
 mod flow;
 pub mod index;
+mod item_spans;
 mod macros;
 mod manifest;
 mod model;
@@ -34,6 +35,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
+use crate::suppression::ItemSpans;
 
 /// What the first pass keeps of a Rust file for the second: its syntax error, or what decides
 /// whether the file needs analyzing. syn's trees cannot move between threads (nor outlive
@@ -126,11 +128,14 @@ pub fn second_pass(
         Outcome::SyntaxError(error) => Analysis {
             diagnostics: vec![error.clone()],
             comments: comments::comments(&source.text),
+            items: ItemSpans::default(),
         },
+        // With no finding, the items are not needed to place the suppressions.
         Outcome::Plain { krate, called } if prefilter && !index.may_create_work(krate, called) => {
             Analysis {
                 diagnostics: Vec::new(),
                 comments: comments::comments(&source.text),
+                items: ItemSpans::default(),
             }
         }
         Outcome::Async | Outcome::Plain { .. } => analyze(source, index),
@@ -149,6 +154,7 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
             return Analysis {
                 diagnostics: vec![*syntax_error],
                 comments,
+                items: ItemSpans::default(),
             }
         }
     };
@@ -170,6 +176,7 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
     Analysis {
         diagnostics,
         comments,
+        items: item_spans::item_spans(&file),
     }
 }
 
