@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::args::{GcArg, RunArgs};
 use super::print_error;
-use crate::interp::{run_program, Ending, Options, RunReport};
+use crate::interp::{run_program, Ending, Limit, Options, RunReport};
 use crate::runtime::{Event, GcMode};
 
 /// The exit status of `tasklint run`.
@@ -16,6 +16,12 @@ const NO_EVENTS: i32 = 0;
 const EVENTS: i32 = 1;
 const CANNOT_RUN: i32 = 2;
 const UNCAUGHT_EXCEPTION: i32 = 3;
+const STEP_LIMIT: i32 = 4;
+const TIME_LIMIT: i32 = 5;
+const MEMORY_LIMIT: i32 = 6;
+
+/// Bytes in a mebibyte, the unit of `--max-memory`.
+const MIB: u64 = 1 << 20;
 
 #[derive(Serialize)]
 struct JsonEvent<'a> {
@@ -60,6 +66,8 @@ pub fn run(args: &RunArgs) -> i32 {
         trace: args.trace,
         starve_after: args.starve_after,
         max_steps: args.max_steps,
+        max_time: args.max_time,
+        max_memory: args.max_memory.saturating_mul(MIB),
     };
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let report = run_program(&path, &text, options, Box::new(stdout));
@@ -80,15 +88,33 @@ pub fn run(args: &RunArgs) -> i32 {
             CANNOT_RUN
         }
         Ending::Raised => UNCAUGHT_EXCEPTION,
-        Ending::StepLimit(steps) => {
-            print_error(format_args!(
-                "the program was stopped after {steps} steps (--max-steps)"
-            ));
-            if report.events.is_empty() {
-                CANNOT_RUN
-            } else {
-                EVENTS
-            }
+        Ending::Limit(limit) => {
+            let (message, code) = match limit {
+                Limit::Steps(steps) => (
+                    format!(
+                        "the program was stopped after {steps} steps (--max-steps); \
+                         raise the limit with --max-steps N"
+                    ),
+                    STEP_LIMIT,
+                ),
+                Limit::VirtualTime(seconds) => (
+                    format!(
+                        "the program was stopped at {seconds} seconds of virtual time \
+                         (--max-time); raise the limit with --max-time SECONDS"
+                    ),
+                    TIME_LIMIT,
+                ),
+                Limit::Memory(bytes) => (
+                    format!(
+                        "the program was stopped holding more than {} MiB (--max-memory); \
+                         raise the limit with --max-memory MIB",
+                        bytes / MIB
+                    ),
+                    MEMORY_LIMIT,
+                ),
+            };
+            print_error(message);
+            code
         }
         Ending::Hang => {
             print_error(

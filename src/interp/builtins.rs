@@ -1213,9 +1213,7 @@ pub fn collect(vm: &mut Vm, value: &Value) -> PyResult<Vec<Value>> {
         Value::Set(s) => return set_items(&s.borrow()),
         Value::Range(start, stop, step) => {
             let n = range_len(*start, *stop, *step);
-            if n > 50_000_000 {
-                return unsupported("ranges this large");
-            }
+            vm.reserve_values(n as usize)?;
             return Ok((0..n).map(|i| Value::Int(start + i * step)).collect());
         }
         _ => {}
@@ -1491,6 +1489,13 @@ pub fn format_value(
     format_spec(vm, value, &spec)
 }
 
+/// `number` with the decimal `digit` appended (saturating: the memory cap refuses the result).
+fn decimal_digit(number: usize, digit: char) -> usize {
+    number
+        .saturating_mul(10)
+        .saturating_add(digit.to_digit(10).unwrap_or(0) as usize)
+}
+
 /// Applies a format spec: `[[fill]align][sign][0][width][,][.precision][type]`.
 pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     if spec.is_empty() {
@@ -1522,7 +1527,7 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     }
     let mut width = 0usize;
     while i < chars.len() && chars[i].is_ascii_digit() {
-        width = width * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+        width = decimal_digit(width, chars[i]);
         i += 1;
     }
     let mut grouping = false;
@@ -1539,7 +1544,7 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
         let mut p = 0usize;
         let start = i;
         while i < chars.len() && chars[i].is_ascii_digit() {
-            p = p * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+            p = decimal_digit(p, chars[i]);
             i += 1;
         }
         if i == start {
@@ -1551,6 +1556,8 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     if i + usize::from(kind.is_some()) != chars.len() {
         return unsupported(format!("the format spec `{spec}`"));
     }
+    vm.reserve_memory(width.saturating_mul(fill.len_utf8()))?;
+    vm.reserve_memory(precision.unwrap_or(0))?;
     let numeric = matches!(value, Value::Int(_) | Value::Float(_) | Value::Bool(_));
     let (body, negative) = match (kind, value) {
         (None | Some('s'), Value::Str(s)) => {

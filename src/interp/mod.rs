@@ -23,11 +23,11 @@ use rustc_hash::FxHashMap;
 
 use crate::runtime::{Event, TaskCounts};
 use crate::source::SourceFile;
-pub use vm::Options;
 use vm::{Fatal, Flow, Vm};
+pub use vm::{Limit, Options};
 
 /// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ending {
     /// The program ran to its end.
     Completed,
@@ -35,8 +35,8 @@ pub enum Ending {
     Raised,
     /// The program cannot be run: a syntax error or a construct outside the subset.
     CannotRun(String),
-    /// `--max-steps` was reached.
-    StepLimit(u64),
+    /// A limit stopped the program.
+    Limit(Limit),
     /// The program waits for something that can never happen.
     Hang,
 }
@@ -95,7 +95,7 @@ fn fatal_ending(fatal: Fatal) -> Ending {
             Ending::CannotRun(format!("{message} at {path}:{line}:{column}"))
         }
         Fatal::Unsupported(message, None) => Ending::CannotRun(message),
-        Fatal::StepLimit(n) => Ending::StepLimit(n),
+        Fatal::Limit(limit) => Ending::Limit(limit),
         Fatal::Hang => Ending::Hang,
     }
 }
@@ -189,6 +189,8 @@ mod tests {
             trace: false,
             starve_after: 1000,
             max_steps: 10_000_000,
+            max_time: 86_400.0,
+            max_memory: 1 << 30,
         };
         let report = run_program("t.py", source, options, Box::new(out.clone()));
         let text = String::from_utf8_lossy(&out.0.borrow()).into_owned();

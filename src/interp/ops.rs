@@ -62,17 +62,20 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
     }
     match (op, left, right) {
         (Operator::Add, Value::Str(a), Value::Str(b)) => {
+            vm.reserve_memory(a.len() + b.len())?;
             let mut s = String::with_capacity(a.len() + b.len());
             s.push_str(a);
             s.push_str(b);
             return Ok(Value::str(&s));
         }
         (Operator::Add, Value::List(a), Value::List(b)) => {
+            vm.reserve_values(a.borrow().len() + b.borrow().len())?;
             let mut items = a.borrow().clone();
             items.extend(b.borrow().iter().cloned());
             return Ok(Value::list(items));
         }
         (Operator::Add, Value::Tuple(a), Value::Tuple(b)) => {
+            vm.reserve_values(a.len() + b.len())?;
             let mut items = a.to_vec();
             items.extend(b.iter().cloned());
             return Ok(Value::tuple(items));
@@ -81,9 +84,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
             if as_int(n).is_some() =>
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
-            if s.len().saturating_mul(n) > 100_000_000 {
-                return unsupported("strings this large");
-            }
+            vm.reserve_memory(s.len().saturating_mul(n))?;
             return Ok(Value::str(&s.repeat(n)));
         }
         (Operator::Mult, Value::List(l), n) | (Operator::Mult, n, Value::List(l))
@@ -91,9 +92,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
             let items = l.borrow();
-            if items.len().saturating_mul(n) > 100_000_000 {
-                return unsupported("lists this large");
-            }
+            vm.reserve_values(items.len().saturating_mul(n))?;
             let mut out = Vec::with_capacity(items.len() * n);
             for _ in 0..n {
                 out.extend(items.iter().cloned());
@@ -104,7 +103,8 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
             if as_int(n).is_some() =>
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
-            let mut out = Vec::new();
+            vm.reserve_values(t.len().saturating_mul(n))?;
+            let mut out = Vec::with_capacity(t.len() * n);
             for _ in 0..n {
                 out.extend(t.iter().cloned());
             }

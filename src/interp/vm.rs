@@ -36,10 +36,21 @@ const NESTING_LIMIT: usize = 150;
 pub enum Fatal {
     /// A construct outside the supported subset, with where it is when known.
     Unsupported(String, Option<(Rc<str>, u32, u32)>),
-    /// `--max-steps` reached.
-    StepLimit(u64),
+    /// A limit of the run was reached.
+    Limit(Limit),
     /// The loop has nothing to run, no timer to wait for, and the program waits.
     Hang,
+}
+
+/// A limit that stops a runaway program, with its value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// `--max-steps`: interpreted instructions.
+    Steps(u64),
+    /// `--max-time`: seconds of the virtual clock.
+    VirtualTime(f64),
+    /// `--max-memory`: heap bytes held by the interpreter.
+    Memory(u64),
 }
 
 /// How control leaves ordinary execution: a Python exception, or a fatal stop.
@@ -131,7 +142,12 @@ pub struct Options {
     /// Report each loop iteration on stderr.
     pub trace: bool,
     pub starve_after: u64,
+    /// Interpreted instructions before the run is stopped.
     pub max_steps: u64,
+    /// Seconds of the virtual clock the run may reach.
+    pub max_time: f64,
+    /// Heap bytes the interpreter may hold (see [`crate::memory`]).
+    pub max_memory: u64,
 }
 
 /// The interpreter.
@@ -145,6 +161,8 @@ pub struct Vm {
     pub out: Box<dyn Write>,
     pub options: Options,
     pub steps: u64,
+    /// The heap bytes this thread held when the VM was made: the memory cap counts from here.
+    held_at_start: isize,
     pub nesting: usize,
     /// Inline awaits since the running task last suspended.
     pub inline_awaits: u64,
@@ -183,6 +201,7 @@ impl Vm {
             out,
             options,
             steps: 0,
+            held_at_start: crate::memory::thread_held_bytes(),
             nesting: 0,
             inline_awaits: 0,
             starvation_reported: false,
@@ -196,6 +215,7 @@ impl Vm {
             sources: FxHashMap::default(),
         };
         vm.rt.trace = vm.options.trace;
+        vm.rt.max_time = vm.options.max_time;
         super::builtins::install(&mut vm);
         vm
     }
@@ -605,8 +625,9 @@ impl Vm {
         loop {
             self.steps += 1;
             if self.steps > self.options.max_steps {
-                return Err(Fatal::StepLimit(self.options.max_steps));
+                return Err(Fatal::Limit(Limit::Steps(self.options.max_steps)));
             }
+            self.reserve_memory(0)?;
             match self.step_op(base) {
                 Ok(None) => {}
                 Ok(Some(exit)) => return Ok(exit),
@@ -1859,8 +1880,38 @@ impl Vm {
         match runtime::run_until_complete(self, id) {
             Ok(()) => Ok(()),
             Err(runtime::Stopped::Hang) => Err(Flow::Fatal(Fatal::Hang)),
+            Err(runtime::Stopped::TimeLimit) => Err(Flow::Fatal(Fatal::Limit(Limit::VirtualTime(
+                self.options.max_time,
+            )))),
             Err(runtime::Stopped::Error(fatal)) => Err(Flow::Fatal(fatal)),
         }
+    }
+
+    /// Checks that the interpreter can hold `bytes` more than it holds now within
+    /// `--max-memory`: called before every instruction (with 0), and before building a
+    /// sequence whose size the program computed (`[0] * n`), which is refused before it is
+    /// allocated.
+    pub fn reserve_memory(&self, bytes: usize) -> Result<(), Fatal> {
+        let held = crate::memory::thread_held_bytes().wrapping_sub(self.held_at_start);
+        let wanted = (held.max(0) as u64).saturating_add(bytes as u64);
+        if wanted > self.options.max_memory {
+            return Err(Fatal::Limit(Limit::Memory(self.options.max_memory)));
+        }
+        Ok(())
+    }
+
+    /// [`Vm::reserve_memory`] for a sequence of `count` values.
+    pub fn reserve_values(&self, count: usize) -> Result<(), Fatal> {
+        self.reserve_memory(count.saturating_mul(std::mem::size_of::<Value>()))
+    }
+
+    /// `time.sleep`: the clock moves on without running anything, up to `--max-time`.
+    pub fn sleep_blocking(&mut self, seconds: f64) -> Result<(), Fatal> {
+        if !self.rt.within_time_limit(self.rt.time() + seconds) {
+            return Err(Fatal::Limit(Limit::VirtualTime(self.options.max_time)));
+        }
+        self.rt.advance(seconds);
+        Ok(())
     }
 
     /// `isinstance(x, asyncio.Task)`.
