@@ -358,6 +358,24 @@ fn memory_limit(mib: u64) -> String {
 }
 
 #[test]
+fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
+    let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
+    let output = run_source(&deep);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "nested too deeply: more than 20000 levels of statements and expressions at "
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let nested_as_deeply_as_the_linter_takes = format!("print({}True)\n", "not ".repeat(19_000));
+    let output = run_source(&nested_as_deeply_as_the_linter_takes);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "True\n");
+}
+
+#[test]
 fn a_runaway_program_stops_at_max_steps() {
     let output = run_source_with(&["--max-steps", "10000"], "while True:\n    pass\n");
     let message = "after 10000 steps (--max-steps); raise the limit with --max-steps N";

@@ -16,13 +16,9 @@ use super::{print_error, print_note, print_warning, ExitStatus};
 use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
-use crate::lint::{self, FileError, FileReport};
+use crate::lint::{self, FileError, FileReport, LINT_STACK_SIZE};
 use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
-
-/// Stack size of the lint threads: deeply nested input recurses deeply in the parser and the
-/// detectors, and must not overflow the stack.
-const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Runs `tasklint check` with resolved settings.
 pub fn run(settings: &CheckSettings) -> ExitStatus {

@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::args::{GcArg, RunArgs};
 use super::print_error;
 use crate::interp::{run_program, Ending, Limit, Options, RunReport};
+use crate::lint::LINT_STACK_SIZE;
+use crate::panics::{catch_panic, QuietPanics};
 use crate::runtime::{Event, GcMode};
 
 /// The exit status of `tasklint run`.
@@ -48,7 +50,35 @@ struct JsonReport<'a> {
     tasks: JsonTasks,
 }
 
+/// Runs the program on a thread with the lint threads' large stack (a program nested as deeply
+/// as the linter accepts must not overflow it while it is compiled); a panic, a bug of ours, is
+/// one error line.
 pub fn run(args: &RunArgs) -> i32 {
+    let _quiet = QuietPanics::install();
+    let outcome = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("tasklint-run".to_owned())
+            .stack_size(LINT_STACK_SIZE)
+            .spawn_scoped(scope, || catch_panic(|| run_on_this_thread(args)))
+            .map(|thread| thread.join())
+    });
+    let panic = match outcome {
+        Ok(Ok(Ok(code))) => return code,
+        Ok(Ok(Err(panic))) => panic,
+        Ok(Err(_)) => "the interpreter thread panicked".to_owned(),
+        Err(error) => {
+            print_error(format_args!("cannot start the interpreter thread: {error}"));
+            return CANNOT_RUN;
+        }
+    };
+    print_error(format_args!(
+        "internal error while running `{}`: {panic}; please report this bug",
+        args.program.display()
+    ));
+    CANNOT_RUN
+}
+
+fn run_on_this_thread(args: &RunArgs) -> i32 {
     let path = args.program.display().to_string();
     let text = match std::fs::read_to_string(&args.program) {
         Ok(text) => text,

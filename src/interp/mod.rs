@@ -100,22 +100,20 @@ fn fatal_ending(fatal: Fatal) -> Ending {
     }
 }
 
-/// Parses and compiles the program, or says why it cannot run.
+/// Parses and compiles the program, or says why it cannot run. It is parsed as the linter
+/// parses it, so what the linter reports as `TL000` (a syntax error, too many nested brackets, a
+/// tree too deep to walk) stops the run.
 fn prepare(source: &SourceFile) -> Result<Rc<compile::Code>, String> {
-    let parsed = ruff_python_parser::parse_module(&source.text).map_err(|error| {
-        let at = source.position(error.location.start().to_usize());
-        format!(
-            "syntax error: {} at {}:{}:{}",
-            error.error, source.path, at.line, at.column
-        )
-    })?;
-    compile::compile_module(source, parsed.syntax(), false).map_err(|error| {
-        let at = source.position(error.offset);
-        format!(
-            "{} at {}:{}:{}",
-            error.message, source.path, at.line, at.column
-        )
-    })
+    let located = |message: &str, offset: usize| {
+        let at = source.position(offset);
+        format!("{message} at {}:{}:{}", source.path, at.line, at.column)
+    };
+    let parsed = crate::python::parse(source);
+    let module = parsed
+        .syntax()
+        .map_err(|error| located(&error.message, error.range.start))?;
+    compile::compile_module(source, module, false)
+        .map_err(|error| located(&error.message, error.offset))
 }
 
 /// The end of the program: its globals go away (coroutines nobody awaited are reported), and

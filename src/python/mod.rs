@@ -45,6 +45,11 @@ impl ParsedModule {
     fn module(&self) -> Option<&ModModule> {
         self.syntax.as_ref().ok()
     }
+
+    /// The syntax tree, or the `TL000` finding that says why there is none.
+    pub fn syntax(&self) -> Result<&ModModule, &Diagnostic> {
+        self.syntax.as_ref()
+    }
 }
 
 /// How many brackets may be open at once: CPython's tokenizer rejects the 201st with "too many
