@@ -358,6 +358,47 @@ fn memory_limit(mib: u64) -> String {
 }
 
 #[test]
+fn ranges_near_the_ends_of_the_integers_do_not_overflow() {
+    let source = "\
+r = range(-9223372036854775807, 9223372036854775807, 3)
+print(r[5], r[-1], 9223372036854775806 in r, -9223372036854775807 in r, 0 in r, bool(r))
+print(list(range(-9223372036854775807 - 1, 9223372036854775807, 4611686018427387904)))
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "-9223372036854775792 9223372036854775805 False True False True\n\
+         [-9223372036854775808, -4611686018427387904, 0, 4611686018427387904]\n"
+    );
+}
+
+#[test]
+fn a_container_that_contains_itself_prints_as_in_cpython() {
+    let source = "\
+a = [1]
+a.append(a)
+d = {}
+d['k'] = d
+print(a, d, (a,))
+x = []
+for i in range(5000):
+    x = [x]
+try:
+    print(x)
+except RecursionError as e:
+    print('RecursionError:', e)
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "[1, [...]] {'k': {...}} ([1, [...]],)\n\
+         RecursionError: maximum recursion depth exceeded while getting the repr of an object\n"
+    );
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

@@ -10,8 +10,8 @@ use rustc_hash::FxHashMap;
 
 use super::ops::{equal, order, truthy};
 use super::value::{
-    float_repr, range_len, str_repr, Args, Class, Dict, Function, Iter, Key, Module, TypeKind,
-    Value,
+    float_repr, range_item, range_len, str_repr, Args, Class, Dict, Function, Iter, Key, Module,
+    TypeKind, Value,
 };
 use super::vm::{method, native, unsupported, Flow, PyResult, Vm};
 
@@ -1214,7 +1214,9 @@ pub fn collect(vm: &mut Vm, value: &Value) -> PyResult<Vec<Value>> {
         Value::Range(start, stop, step) => {
             let n = range_len(*start, *stop, *step);
             vm.reserve_values(n as usize)?;
-            return Ok((0..n).map(|i| Value::Int(start + i * step)).collect());
+            return Ok((0..n)
+                .map(|i| Value::Int(range_item(*start, *step, i)))
+                .collect());
         }
         _ => {}
     }
@@ -1267,11 +1269,10 @@ pub fn contains(vm: &mut Vm, container: &Value, item: &Value) -> PyResult<bool> 
         }
         Value::Range(start, stop, step) => Ok(match item {
             Value::Int(i) => {
-                let n = range_len(*start, *stop, *step);
-                n > 0 && (i - start) % step == 0 && {
-                    let k = (i - start) / step;
-                    k >= 0 && k < n
-                }
+                let n = i128::from(range_len(*start, *stop, *step));
+                let offset = i128::from(*i) - i128::from(*start);
+                let step = i128::from(*step);
+                offset % step == 0 && (0..n).contains(&(offset / step))
             }
             _ => false,
         }),
@@ -1331,7 +1332,39 @@ pub fn py_str(vm: &mut Vm, value: &Value) -> PyResult<String> {
     }
 }
 
+/// `repr(value)`. A list or dict that contains itself shows as `[...]` or `{...}` where it
+/// recurs, as in CPython; containers nested more than the recursion limit deep raise
+/// `RecursionError` rather than overflow the native stack.
 pub fn py_repr(vm: &mut Vm, value: &Value) -> PyResult<String> {
+    let container = match value {
+        Value::List(l) => Rc::as_ptr(l).cast::<()>(),
+        Value::Dict(d) => Rc::as_ptr(d).cast::<()>(),
+        Value::Tuple(t) => Rc::as_ptr(t).cast::<()>(),
+        Value::Set(s) => Rc::as_ptr(s).cast::<()>(),
+        _ => return repr_of(vm, value),
+    };
+    if vm.reprs_running.contains(&container) {
+        return Ok(if matches!(value, Value::List(_)) {
+            "[...]"
+        } else {
+            "{...}"
+        }
+        .into());
+    }
+    if vm.reprs_running.len() >= super::vm::RECURSION_LIMIT {
+        return Err(vm.exception(
+            "RecursionError",
+            "maximum recursion depth exceeded while getting the repr of an object",
+        ));
+    }
+    vm.reprs_running.push(container);
+    let repr = repr_of(vm, value);
+    vm.reprs_running.pop();
+    repr
+}
+
+/// `repr(value)`, for one level of a container.
+fn repr_of(vm: &mut Vm, value: &Value) -> PyResult<String> {
     Ok(match value {
         Value::None => "None".into(),
         Value::Bool(true) => "True".into(),
@@ -1997,7 +2030,7 @@ pub fn get_item(vm: &mut Vm, object: &Value, index: &Value) -> PyResult<Value> {
         (Value::Range(a, b, c), _) => {
             let n = range_len(*a, *b, *c) as usize;
             match index_of(vm, index, n)? {
-                Some(i) => Ok(Value::Int(a + i as i64 * c)),
+                Some(i) => Ok(Value::Int(range_item(*a, *c, i as i64))),
                 None => Err(vm.exception("IndexError", "range object index out of range")),
             }
         }

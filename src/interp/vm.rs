@@ -27,7 +27,7 @@ use super::value::{
 use crate::runtime::{self, FutureId, GcMode, Host, Runtime, Site, Step};
 
 /// The largest number of frames on the stack before `RecursionError`.
-const RECURSION_LIMIT: usize = 1000;
+pub const RECURSION_LIMIT: usize = 1000;
 /// The deepest native re-entry (a callback calling a function whose `sort` key calls...).
 const NESTING_LIMIT: usize = 150;
 
@@ -169,6 +169,8 @@ pub struct Vm {
     pub starvation_reported: bool,
     /// The loops already reported as starving (path, line, column), reported once each.
     pub starving_loops: Vec<(Rc<str>, u32, u32)>,
+    /// The containers whose `repr` is being built, outermost first (for `[...]`).
+    pub reprs_running: Vec<*const ()>,
     /// Handles of futures and tasks the program may hold, to give out the same one again.
     pub handles: FxHashMap<FutureId, Weak<FutureHandle>>,
     /// Ids whose last handle was dropped, reported by [`FutureHandle`]'s `Drop`.
@@ -206,6 +208,7 @@ impl Vm {
             inline_awaits: 0,
             starvation_reported: false,
             starving_loops: Vec::new(),
+            reprs_running: Vec::new(),
             handles: FxHashMap::default(),
             dropped: Rc::new(RefCell::new(Vec::new())),
             retiring: Vec::new(),
