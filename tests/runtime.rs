@@ -399,6 +399,33 @@ except RecursionError as e:
 }
 
 #[test]
+fn an_exception_that_is_its_own_cause_is_printed_once() {
+    let output = run_source("e = ValueError('a')\ne.__cause__ = e\nraise e\n");
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(
+        err.matches("Traceback (most recent call last):").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("ValueError: a\n"), "{err}");
+}
+
+#[test]
+fn enumerate_past_the_largest_integer_is_unsupported_rather_than_wrong() {
+    let source = "print(list(enumerate([1], start=9223372036854775807)))\n\
+                  print(list(enumerate([1, 2], start=9223372036854775807)))\n";
+    let output = run_source(source);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "[(9223372036854775807, 1)]\n");
+    assert!(
+        stderr(&output).contains("unsupported: big integers at "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

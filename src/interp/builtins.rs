@@ -8,7 +8,7 @@ use std::rc::Rc;
 use ruff_python_ast::Operator;
 use rustc_hash::FxHashMap;
 
-use super::ops::{equal, order, truthy};
+use super::ops::{equal, order, same_object, truthy};
 use super::value::{
     float_repr, range_item, range_len, str_repr, Args, Class, Dict, Function, Iter, Key, Module,
     TypeKind, Value,
@@ -202,7 +202,10 @@ pub fn install(vm: &mut Vm) {
                 Some(_) => return unsupported("this enumerate start"),
             };
             let inner = get_iter(vm, iterable)?;
-            Ok(Vm::iterator(Iter::Enumerate { inner, count }))
+            Ok(Vm::iterator(Iter::Enumerate {
+                inner,
+                count: i128::from(count),
+            }))
         }),
         ("zip", |vm, _, args| {
             if !args.keywords.is_empty() {
@@ -1150,7 +1153,13 @@ pub fn next(vm: &mut Vm, iter: &Value) -> PyResult<Option<Value>> {
             let n = *count;
             *count += 1;
             drop(state);
-            Ok(next(vm, &inner)?.map(|v| Value::tuple(vec![Value::Int(n), v])))
+            let Some(item) = next(vm, &inner)? else {
+                return Ok(None);
+            };
+            match i64::try_from(n) {
+                Ok(n) => Ok(Some(Value::tuple(vec![Value::Int(n), item]))),
+                Err(_) => unsupported("big integers"),
+            }
         }
         Iter::Zip { inners } => {
             let inners = inners.clone();
@@ -1278,7 +1287,7 @@ pub fn contains(vm: &mut Vm, container: &Value, item: &Value) -> PyResult<bool> 
         }),
         _ => {
             for value in collect(vm, container)? {
-                if super::ops::same_object(&value, item) || equal(vm, &value, item)? {
+                if same_object(&value, item) || equal(vm, &value, item)? {
                     return Ok(true);
                 }
             }
@@ -1692,51 +1701,73 @@ fn group(digits: &str, grouping: bool) -> String {
     out
 }
 
-/// A Python-style traceback.
+/// A Python-style traceback: the exceptions it was caused by or raised while handling first,
+/// oldest first. An exception already shown ends the chain (an exception can be its own cause).
 pub fn traceback_text(vm: &mut Vm, exc: &Value) -> String {
-    let mut out = String::new();
-    if let Value::Instance(i) = exc {
+    // Newest first, each with the words that link it to the one after it.
+    let mut chain: Vec<(Value, &str)> = Vec::new();
+    let mut next = Some(exc.clone());
+    while let Some(exc) = next.take() {
+        let Value::Instance(i) = &exc else { break };
+        if chain.iter().any(|(seen, _)| same_object(seen, &exc)) {
+            break;
+        }
         let cause = i.attrs.borrow().get("__cause__").cloned();
         let context = i.attrs.borrow().get("__context__").cloned();
-        if let Some(cause @ Value::Instance(_)) = cause {
-            out.push_str(&traceback_text(vm, &cause));
-            out.push_str(
-                "\nThe above exception was the direct cause of the following exception:\n\n",
-            );
-        } else if let Some(context @ Value::Instance(_)) = context {
-            out.push_str(&traceback_text(vm, &context));
-            out.push_str(
-                "\nDuring handling of the above exception, another exception occurred:\n\n",
-            );
-        }
-        let entries = i.traceback.borrow().clone();
-        if !entries.is_empty() {
-            out.push_str("Traceback (most recent call last):\n");
-        }
-        for (path, line, name) in entries.iter().rev() {
-            let _ = writeln!(out, "  File \"{path}\", line {line}, in {name}");
-            if let Some(source) = vm.sources.get(path) {
-                let index = (*line as usize).saturating_sub(1);
-                if *line > 0 && index < source.line_count() {
-                    let text = source.text[source.line_range(index)].trim();
-                    let _ = writeln!(out, "    {text}");
-                }
+        let link = match (cause, context) {
+            (Some(cause @ Value::Instance(_)), _) => {
+                next = Some(cause);
+                "\nThe above exception was the direct cause of the following exception:\n\n"
             }
-        }
-        let message = py_str(vm, exc).unwrap_or_default();
-        let module = &i.class.module;
-        let name = if &**module == "builtins" || &**module == "__main__" {
-            i.class.name.to_string()
-        } else {
-            format!("{}.{}", module, i.class.name)
+            (_, Some(context @ Value::Instance(_))) => {
+                next = Some(context);
+                "\nDuring handling of the above exception, another exception occurred:\n\n"
+            }
+            _ => "",
         };
-        if message.is_empty() {
-            let _ = writeln!(out, "{name}");
-        } else {
-            let _ = writeln!(out, "{name}: {message}");
+        chain.push((exc, link));
+    }
+    let mut out = String::new();
+    for (index, (exc, link)) in chain.iter().enumerate().rev() {
+        if index + 1 < chain.len() {
+            out.push_str(link);
         }
+        exception_text(vm, exc, &mut out);
     }
     out
+}
+
+/// One exception of a traceback: where it was raised, its type and its message.
+fn exception_text(vm: &mut Vm, exc: &Value, out: &mut String) {
+    let Value::Instance(i) = exc else {
+        return;
+    };
+    let entries = i.traceback.borrow().clone();
+    if !entries.is_empty() {
+        out.push_str("Traceback (most recent call last):\n");
+    }
+    for (path, line, name) in entries.iter().rev() {
+        let _ = writeln!(out, "  File \"{path}\", line {line}, in {name}");
+        if let Some(source) = vm.sources.get(path) {
+            let index = (*line as usize).saturating_sub(1);
+            if *line > 0 && index < source.line_count() {
+                let text = source.text[source.line_range(index)].trim();
+                let _ = writeln!(out, "    {text}");
+            }
+        }
+    }
+    let message = py_str(vm, exc).unwrap_or_default();
+    let module = &i.class.module;
+    let name = if &**module == "builtins" || &**module == "__main__" {
+        i.class.name.to_string()
+    } else {
+        format!("{}.{}", module, i.class.name)
+    };
+    if message.is_empty() {
+        let _ = writeln!(out, "{name}");
+    } else {
+        let _ = writeln!(out, "{name}: {message}");
+    }
 }
 
 // ----- attributes and items -----

@@ -258,7 +258,8 @@ pub enum Iter {
     },
     Enumerate {
         inner: Value,
-        count: i64,
+        /// The number of the next item (past `i64::MAX` only when the program asks for it).
+        count: i128,
     },
     Zip {
         inners: Vec<Value>,
