@@ -426,6 +426,33 @@ fn enumerate_past_the_largest_integer_is_unsupported_rather_than_wrong() {
 }
 
 #[test]
+fn containers_that_contain_themselves_compare_to_a_recursion_error() {
+    let source = "\
+a = [1]
+a.append(a)
+b = [1]
+b.append(b)
+d = {}
+d['k'] = d
+e = {}
+e['k'] = e
+for compare in [lambda: a == b, lambda: a < b, lambda: d == e]:
+    try:
+        print(compare())
+    except RecursionError as error:
+        print('RecursionError:', error)
+print(a == a, [[1]] == [[1]], [[1]] < [[2]])
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "RecursionError: maximum recursion depth exceeded in comparison\n".repeat(3)
+            + "True True True\n"
+    );
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

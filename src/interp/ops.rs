@@ -353,15 +353,17 @@ pub fn equal(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
             if xs.len() != ys.len() {
                 return Ok(false);
             }
-            for (k, v) in xs {
-                let key = super::builtins::hash_key(vm, &k)?;
-                let other = y.borrow().get(&key).cloned();
-                match other {
-                    Some(other) if equal(vm, &v, &other)? => {}
-                    _ => return Ok(false),
+            deeper(vm, |vm| {
+                for (k, v) in xs {
+                    let key = super::builtins::hash_key(vm, &k)?;
+                    let other = y.borrow().get(&key).cloned();
+                    match other {
+                        Some(other) if equal(vm, &v, &other)? => {}
+                        _ => return Ok(false),
+                    }
                 }
-            }
-            true
+                Ok(true)
+            })?
         }
         (Value::Set(x), Value::Set(y)) => {
             let x = x.borrow();
@@ -403,12 +405,30 @@ fn seq_equal(vm: &mut Vm, x: &[Value], y: &[Value]) -> PyResult<bool> {
     if x.len() != y.len() {
         return Ok(false);
     }
-    for (a, b) in x.iter().zip(y) {
-        if !equal(vm, a, b)? {
-            return Ok(false);
+    deeper(vm, |vm| {
+        for (a, b) in x.iter().zip(y) {
+            if !equal(vm, a, b)? {
+                return Ok(false);
+            }
         }
+        Ok(true)
+    })
+}
+
+/// Compares the items of two containers, one level deeper into nested containers: past the
+/// recursion limit it raises `RecursionError`, as CPython does, instead of overflowing the
+/// native stack (two lists that contain themselves would compare forever).
+fn deeper<T>(vm: &mut Vm, compare: impl FnOnce(&mut Vm) -> PyResult<T>) -> PyResult<T> {
+    if vm.comparisons_running >= super::vm::RECURSION_LIMIT {
+        return Err(vm.exception(
+            "RecursionError",
+            "maximum recursion depth exceeded in comparison",
+        ));
     }
-    Ok(true)
+    vm.comparisons_running += 1;
+    let result = compare(vm);
+    vm.comparisons_running -= 1;
+    result
 }
 
 /// `a is b`.
@@ -461,12 +481,14 @@ pub fn order(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<Ordering> {
 }
 
 fn seq_order(vm: &mut Vm, x: &[Value], y: &[Value]) -> PyResult<Ordering> {
-    for (a, b) in x.iter().zip(y) {
-        if !equal(vm, a, b)? {
-            return order(vm, a, b);
+    deeper(vm, |vm| {
+        for (a, b) in x.iter().zip(y) {
+            if !equal(vm, a, b)? {
+                return order(vm, a, b);
+            }
         }
-    }
-    Ok(x.len().cmp(&y.len()))
+        Ok(x.len().cmp(&y.len()))
+    })
 }
 
 pub fn compare(vm: &mut Vm, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {

@@ -171,6 +171,8 @@ pub struct Vm {
     pub starving_loops: Vec<(Rc<str>, u32, u32)>,
     /// The containers whose `repr` is being built, outermost first (for `[...]`).
     pub reprs_running: Vec<*const ()>,
+    /// How deep the comparison of nested containers running is.
+    pub comparisons_running: usize,
     /// Handles of futures and tasks the program may hold, to give out the same one again.
     pub handles: FxHashMap<FutureId, Weak<FutureHandle>>,
     /// Ids whose last handle was dropped, reported by [`FutureHandle`]'s `Drop`.
@@ -209,6 +211,7 @@ impl Vm {
             starvation_reported: false,
             starving_loops: Vec::new(),
             reprs_running: Vec::new(),
+            comparisons_running: 0,
             handles: FxHashMap::default(),
             dropped: Rc::new(RefCell::new(Vec::new())),
             retiring: Vec::new(),
