@@ -17,6 +17,7 @@ pub mod fix;
 pub mod index;
 pub mod interp;
 pub mod lint;
+pub mod memory;
 pub mod panics;
 pub mod python;
 pub mod rule;
@@ -27,7 +28,15 @@ pub mod suppression;
 
 /// jemalloc instead of the system allocator, for every binary that links tasklint: syntax trees
 /// are many small allocations, and glibc's malloc and free took half the time of a run over
-/// Rust code (measured with `perf record` on the pinned corpus).
+/// Rust code (measured with `perf record` on the pinned corpus). It counts the bytes each thread
+/// holds, for `tasklint run --max-memory` ([`memory`]).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: memory::CountingAllocator<tikv_jemallocator::Jemalloc> =
+    memory::CountingAllocator(tikv_jemallocator::Jemalloc);
+
+/// The system allocator where jemalloc is not built, counting the bytes each thread holds.
+#[cfg(target_env = "msvc")]
+#[global_allocator]
+static ALLOCATOR: memory::CountingAllocator<std::alloc::System> =
+    memory::CountingAllocator(std::alloc::System);

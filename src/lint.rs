@@ -38,6 +38,11 @@ use crate::source::SourceFile;
 use crate::suppression::{ItemSpans, Suppressions, UnknownCode};
 use crate::{python, rust};
 
+/// The stack of a thread that lints files or runs a program: deeply nested input (up to
+/// [`python::MAX_TREE_DEPTH`] and [`rust::MAX_NESTING`] levels) recurses deeply in the parsers,
+/// the detectors and the interpreter's compiler, and must not overflow the stack.
+pub const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
+
 /// Which rules run, and what the configuration says about code outside the project.
 #[derive(Debug, Clone)]
 pub struct Settings {

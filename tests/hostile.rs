@@ -220,11 +220,17 @@ fn five_thousand_chained_calls_are_analyzed() {
     let rust_methods = format!(
         "async fn work() {{}}\n\nasync fn f() {{\n    let _x = a{rust_methods};\n    smol::spawn(work());\n}}\n"
     );
+    // Each method call changes the place of the fields before it: `self.f0`, `self.f0.f1`...
+    let rust_fields: String = (0..links / 2).map(|i| format!(".f{i}.m{i}()")).collect();
+    let rust_fields = format!(
+        "async fn work() {{}}\n\nasync fn f() {{\n    let _x = self{rust_fields};\n    smol::spawn(work());\n}}\n"
+    );
     let dir = project(&[
         ("calls.py", python_calls.as_bytes()),
         ("methods.py", python_methods.as_bytes()),
         ("calls.rs", rust_calls.as_bytes()),
         ("methods.rs", rust_methods.as_bytes()),
+        ("fields.rs", rust_fields.as_bytes()),
     ]);
     let (findings, errors) = check(dir.path(), 1);
     assert_eq!(errors, "");
@@ -233,6 +239,7 @@ fn five_thousand_chained_calls_are_analyzed() {
         ("methods.py", 5),
         ("calls.rs", 5),
         ("methods.rs", 5),
+        ("fields.rs", 5),
     ] {
         let finding = only_finding(&findings, path);
         assert!(

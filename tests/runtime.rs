@@ -288,10 +288,15 @@ fn in_strong_mode_every_task_completes() {
 }
 
 fn run_source(source: &str) -> Output {
+    run_source_with(&[], source)
+}
+
+/// `tasklint run ARGS program.py` for a program with `source`.
+fn run_source_with(args: &[&str], source: &str) -> Output {
     let dir = TempDir::new().expect("a temporary folder");
     let program = dir.path().join("program.py");
     std::fs::write(&program, source).expect("the program is written");
-    tasklint_run(&[], &program)
+    tasklint_run(args, &program)
 }
 
 #[test]
@@ -369,18 +374,241 @@ fn deep_recursion_is_a_recursion_error_not_a_crash() {
     assert!(stderr(&output).contains("RecursionError: maximum recursion depth exceeded"));
 }
 
+/// Asserts that a limit stopped the run: exit `expected`, and stderr ending with `message`.
+fn assert_stopped(output: &Output, expected: i32, message: &str) {
+    let err = stderr(output);
+    assert_eq!(code(output), expected, "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!("tasklint: the program was stopped {message}"),
+        "{err}"
+    );
+}
+
+/// The end of the message of `--max-memory MIB`.
+fn memory_limit(mib: u64) -> String {
+    format!("holding more than {mib} MiB (--max-memory); raise the limit with --max-memory MIB")
+}
+
 #[test]
-fn a_runaway_program_stops_at_max_steps() {
-    let dir = TempDir::new().expect("a temporary folder");
-    let program = dir.path().join("spin.py");
-    std::fs::write(&program, "while True:\n    pass\n").expect("written");
-    let output = tasklint_run(&["--max-steps", "10000"], &program);
-    assert_eq!(code(&output), 2);
+fn ranges_near_the_ends_of_the_integers_do_not_overflow() {
+    let source = "\
+r = range(-9223372036854775807, 9223372036854775807, 3)
+print(r[5], r[-1], 9223372036854775806 in r, -9223372036854775807 in r, 0 in r, bool(r))
+print(list(range(-9223372036854775807 - 1, 9223372036854775807, 4611686018427387904)))
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "-9223372036854775792 9223372036854775805 False True False True\n\
+         [-9223372036854775808, -4611686018427387904, 0, 4611686018427387904]\n"
+    );
+}
+
+#[test]
+fn a_container_that_contains_itself_prints_as_in_cpython() {
+    let source = "\
+a = [1]
+a.append(a)
+d = {}
+d['k'] = d
+print(a, d, (a,))
+x = []
+for i in range(5000):
+    x = [x]
+try:
+    print(x)
+except RecursionError as e:
+    print('RecursionError:', e)
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "[1, [...]] {'k': {...}} ([1, [...]],)\n\
+         RecursionError: maximum recursion depth exceeded while getting the repr of an object\n"
+    );
+}
+
+#[test]
+fn an_exception_that_is_its_own_cause_is_printed_once() {
+    let output = run_source("e = ValueError('a')\ne.__cause__ = e\nraise e\n");
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(
+        err.matches("Traceback (most recent call last):").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("ValueError: a\n"), "{err}");
+}
+
+#[test]
+fn enumerate_past_the_largest_integer_is_unsupported_rather_than_wrong() {
+    let source = "print(list(enumerate([1], start=9223372036854775807)))\n\
+                  print(list(enumerate([1, 2], start=9223372036854775807)))\n";
+    let output = run_source(source);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "[(9223372036854775807, 1)]\n");
     assert!(
-        stderr(&output).contains("stopped after 10000 steps"),
+        stderr(&output).contains("unsupported: big integers at "),
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn containers_that_contain_themselves_compare_to_a_recursion_error() {
+    let source = "\
+a = [1]
+a.append(a)
+b = [1]
+b.append(b)
+d = {}
+d['k'] = d
+e = {}
+e['k'] = e
+for compare in [lambda: a == b, lambda: a < b, lambda: d == e]:
+    try:
+        print(compare())
+    except RecursionError as error:
+        print('RecursionError:', error)
+print(a == a, [[1]] == [[1]], [[1]] < [[2]])
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "RecursionError: maximum recursion depth exceeded in comparison\n".repeat(3)
+            + "True True True\n"
+    );
+}
+
+#[test]
+fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
+    let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
+    let output = run_source(&deep);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "nested too deeply: more than 20000 levels of statements and expressions at "
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let nested_as_deeply_as_the_linter_takes = format!("print({}True)\n", "not ".repeat(19_000));
+    let output = run_source(&nested_as_deeply_as_the_linter_takes);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "True\n");
+}
+
+#[test]
+fn a_runaway_program_stops_at_max_steps() {
+    let output = run_source_with(&["--max-steps", "10000"], "while True:\n    pass\n");
+    let message = "after 10000 steps (--max-steps); raise the limit with --max-steps N";
+    assert_stopped(&output, 4, message);
+}
+
+#[test]
+fn a_limit_stops_the_run_with_its_own_code_after_reporting_the_events_seen() {
+    let source = "\
+import asyncio
+
+async def work():
+    await asyncio.sleep(1)
+
+async def main():
+    asyncio.create_task(work())
+    await asyncio.sleep(0)
+    while True:
+        pass
+
+asyncio.run(main())
+";
+    let output = run_source_with(&["--max-steps", "100000"], source);
+    let message = "after 100000 steps (--max-steps); raise the limit with --max-steps N";
+    assert_stopped(&output, 4, message);
+    assert!(
+        stderr(&output).contains(":7:5: TL001 task destroyed while pending"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_program_that_sleeps_forever_stops_at_max_time() {
+    let source = "\
+import asyncio
+
+async def main():
+    while True:
+        await asyncio.sleep(10)
+        print(asyncio.get_running_loop().time())
+
+asyncio.run(main())
+";
+    let output = run_source_with(&["--max-time", "50"], source);
+    let message =
+        "at 50 seconds of virtual time (--max-time); raise the limit with --max-time SECONDS";
+    assert_stopped(&output, 5, message);
+    assert_eq!(stdout(&output), "10.0\n20.0\n30.0\n40.0\n50.0\n");
+}
+
+#[test]
+fn a_blocking_sleep_past_max_time_stops_the_program() {
+    let output = run_source("import time\n\nwhile True:\n    time.sleep(3600)\n");
+    let message =
+        "at 86400 seconds of virtual time (--max-time); raise the limit with --max-time SECONDS";
+    assert_stopped(&output, 5, message);
+}
+
+#[test]
+fn max_time_must_be_a_number_of_seconds() {
+    for value in ["-1", "nan", "inf"] {
+        let output = run_source_with(&[&format!("--max-time={value}")], "pass\n");
+        assert_eq!(code(&output), 2);
+        assert!(
+            stderr(&output).contains(&format!("`{value}` is not a number of seconds (0 or more)")),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_huge_list_is_refused_before_it_is_allocated() {
+    let output = run_source("print('before')\nx = [0] * 10**9\nprint('after')\n");
+    assert_stopped(&output, 6, &memory_limit(1024));
+    assert_eq!(stdout(&output), "before\n");
+}
+
+#[test]
+fn a_list_doubling_in_a_loop_stops_at_max_memory() {
+    let source = "x = [0]\nwhile True:\n    x = x + x\n    print(len(x))\n";
+    let output = run_source_with(&["--max-memory", "64"], source);
+    assert_stopped(&output, 6, &memory_limit(64));
+    // The list grew big, but not to 2**22 items (64 MiB of item pointers alone).
+    let last: usize = stdout(&output)
+        .lines()
+        .last()
+        .and_then(|line| line.parse().ok())
+        .expect("the program printed the list's length");
+    assert!((1 << 18..1 << 22).contains(&last), "{last}");
+}
+
+#[test]
+fn a_list_growing_one_item_at_a_time_stops_at_max_memory() {
+    let source = "x = []\nwhile True:\n    x.append('item')\n";
+    let output = run_source_with(&["--max-memory", "16"], source);
+    assert_stopped(&output, 6, &memory_limit(16));
+}
+
+#[test]
+fn a_format_width_beyond_max_memory_is_refused() {
+    let output = run_source("print(f'{1:99999999999999999999999}')\n");
+    assert_stopped(&output, 6, &memory_limit(1024));
 }
 
 #[test]

@@ -2,11 +2,8 @@
 //! threads' stack size, with every rule selected; a caught panic (an internal error) is a
 //! crash for the fuzzer.
 
-use tasklint::lint::{lint_bytes, FileError, Settings};
+use tasklint::lint::{lint_bytes, FileError, Settings, LINT_STACK_SIZE};
 use tasklint::rule::Rule;
-
-/// The stack size of `tasklint check`'s lint threads (`src/cli/check.rs`).
-const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 pub fn lint_all_rules(path: &'static str, data: &[u8]) {
     let bytes = data.to_vec();

@@ -51,7 +51,9 @@ pub enum Command {
     /// pending, coroutines never awaited, starvation), each at the line the linter would flag,
     /// and a summary go to stderr. Exit status: 0 when no event was observed, 1 when some
     /// were, 2 when the program cannot be run (a syntax error, a construct outside the
-    /// supported subset, a hang or --max-steps), 3 when it raised an uncaught exception.
+    /// supported subset, a hang), 3 when it raised an uncaught exception, 4 when it was stopped
+    /// by --max-steps, 5 by --max-time, 6 by --max-memory (a limit's code wins over 1; the
+    /// events seen until then are reported).
     Run(RunArgs),
     /// Run a rule's demonstration, its bad program and the fixed one, on the reference runtime.
     ///
@@ -142,9 +144,35 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub starve_after: u64,
 
-    /// Stop the program after N interpreted instructions.
+    /// Stop the program after N interpreted instructions (exit status 4).
     #[arg(long, value_name = "N", default_value_t = 2_000_000_000)]
     pub max_steps: u64,
+
+    /// Stop the program rather than move the virtual clock past SECONDS (exit status 5).
+    ///
+    /// The clock jumps to the next timer when nothing is ready, so a program that sleeps in a
+    /// loop forever runs quickly until it reaches the limit. The default is one day.
+    #[arg(long, value_name = "SECONDS", default_value_t = 86_400.0, value_parser = parse_seconds)]
+    pub max_time: f64,
+
+    /// Stop the program when the interpreter holds more than MIB mebibytes (exit status 6).
+    ///
+    /// Counts the heap memory the interpreter's thread allocated and has not freed since the
+    /// run started: the program's objects, strings, lists and dicts, its frames and its
+    /// compiled code. Checked before every instruction, and before building a list, tuple or
+    /// string whose size the program computed (`[0] * n`, `"-" * n`, `list(range(n))`, a
+    /// format width), which is refused before it is allocated.
+    #[arg(long, value_name = "MIB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_memory: u64,
+}
+
+/// A number of seconds: finite and not negative.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a number of seconds (0 or more)")),
+    }
 }
 
 /// The flags of `tasklint config`.

@@ -18,13 +18,9 @@ use crate::baseline::{Applied, Baseline};
 use crate::discover::{self, io_cause, FileToLint};
 use crate::emit;
 use crate::fix::{diff, write};
-use crate::lint::{self, FileError, FileReport, FileRules};
+use crate::lint::{self, FileError, FileReport, FileRules, LINT_STACK_SIZE};
 use crate::panics::{catch_panic, QuietPanics};
 use crate::source::SourceFile;
-
-/// Stack size of the lint threads: deeply nested input recurses deeply in the parser and the
-/// detectors, and must not overflow the stack.
-const LINT_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Runs `tasklint check` with resolved settings.
 pub fn run(settings: &CheckSettings) -> ExitStatus {

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use super::args::{LangArg, ReproArgs};
 use super::docs::rule_named;
 use super::print_error;
-use super::run::event_line;
+use super::run::{event_line, limit_message};
 use crate::demos::{self, Demo, Language, Program, Runner};
 use crate::interp::{run_program, Ending, Options};
 use crate::runtime::native::{run_scenario, ScenarioOptions};
@@ -25,6 +25,9 @@ const STARVE_AFTER: u64 = 1000;
 /// Interpreted instructions after which a Python demonstration is stopped: a loop that never
 /// yields (TL004) spins forever once it has starved the other tasks.
 const MAX_STEPS: u64 = 1_000_000;
+/// The virtual clock and the memory a demonstration may use: far more than any of them needs.
+const MAX_VIRTUAL_SECONDS: f64 = 3600.0;
+const MAX_MEMORY_BYTES: u64 = 256 << 20;
 
 /// What one program of a demonstration did.
 struct Outcome {
@@ -114,6 +117,8 @@ fn run_one(program: &Program, gc: GcMode) -> Outcome {
                 timeline: false,
                 starve_after: STARVE_AFTER,
                 max_steps: MAX_STEPS,
+                max_time: MAX_VIRTUAL_SECONDS,
+                max_memory: MAX_MEMORY_BYTES,
             };
             let stdout = Box::new(std::io::stdout());
             let report = run_program(program.path, program.source, options, stdout);
@@ -121,9 +126,7 @@ fn run_one(program: &Program, gc: GcMode) -> Outcome {
                 Ending::Completed => None,
                 Ending::Raised => Some("the program raised an exception".to_owned()),
                 Ending::CannotRun(message) => Some(message),
-                Ending::StepLimit(steps) => {
-                    Some(format!("the program was stopped after {steps} steps"))
-                }
+                Ending::Limit(limit) => Some(limit_message(&limit)),
                 Ending::Hang => Some(
                     "the program would wait forever: nothing is ready to run and no timer is \
                      pending"

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::args::{GcArg, RunArgs};
 use super::print_error;
 use super::timeline::timeline_svg;
-use crate::interp::{run_program, Ending, Options, RunReport};
+use crate::interp::{run_program, Ending, Limit, Options, RunReport};
+use crate::lint::LINT_STACK_SIZE;
+use crate::panics::{catch_panic, QuietPanics};
 use crate::runtime::{Event, GcMode};
 
 /// The exit status of `tasklint run`.
@@ -17,6 +19,12 @@ const NO_EVENTS: i32 = 0;
 const EVENTS: i32 = 1;
 const CANNOT_RUN: i32 = 2;
 const UNCAUGHT_EXCEPTION: i32 = 3;
+const STEP_LIMIT: i32 = 4;
+const TIME_LIMIT: i32 = 5;
+const MEMORY_LIMIT: i32 = 6;
+
+/// Bytes in a mebibyte, the unit of `--max-memory`.
+const MIB: u64 = 1 << 20;
 
 #[derive(Serialize)]
 struct JsonEvent<'a> {
@@ -43,7 +51,54 @@ struct JsonReport<'a> {
     tasks: JsonTasks,
 }
 
+/// Runs the program on a thread with the lint threads' large stack (a program nested as deeply
+/// as the linter accepts must not overflow it while it is compiled); a panic, a bug of ours, is
+/// one error line.
 pub fn run(args: &RunArgs) -> i32 {
+    let _quiet = QuietPanics::install();
+    let outcome = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("tasklint-run".to_owned())
+            .stack_size(LINT_STACK_SIZE)
+            .spawn_scoped(scope, || catch_panic(|| run_on_this_thread(args)))
+            .map(|thread| thread.join())
+    });
+    let panic = match outcome {
+        Ok(Ok(Ok(code))) => return code,
+        Ok(Ok(Err(panic))) => panic,
+        Ok(Err(_)) => "the interpreter thread panicked".to_owned(),
+        Err(error) => {
+            print_error(format_args!("cannot start the interpreter thread: {error}"));
+            return CANNOT_RUN;
+        }
+    };
+    print_error(format_args!(
+        "internal error while running `{}`: {panic}; please report this bug",
+        args.program.display()
+    ));
+    CANNOT_RUN
+}
+
+/// What stopped a program at a limit, and how to raise it.
+pub(super) fn limit_message(limit: &Limit) -> String {
+    match limit {
+        Limit::Steps(steps) => format!(
+            "the program was stopped after {steps} steps (--max-steps); raise the limit with \
+             --max-steps N"
+        ),
+        Limit::VirtualTime(seconds) => format!(
+            "the program was stopped at {seconds} seconds of virtual time (--max-time); raise \
+             the limit with --max-time SECONDS"
+        ),
+        Limit::Memory(bytes) => format!(
+            "the program was stopped holding more than {} MiB (--max-memory); raise the limit \
+             with --max-memory MIB",
+            bytes / MIB
+        ),
+    }
+}
+
+fn run_on_this_thread(args: &RunArgs) -> i32 {
     let path = args.program.display().to_string();
     let text = match std::fs::read_to_string(&args.program) {
         Ok(text) => text,
@@ -58,6 +113,8 @@ pub fn run(args: &RunArgs) -> i32 {
         timeline: args.timeline.is_some(),
         starve_after: args.starve_after,
         max_steps: args.max_steps,
+        max_time: args.max_time,
+        max_memory: args.max_memory.saturating_mul(MIB),
     };
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let report = run_program(&path, &text, options, Box::new(stdout));
@@ -79,14 +136,12 @@ pub fn run(args: &RunArgs) -> i32 {
             CANNOT_RUN
         }
         Ending::Raised => UNCAUGHT_EXCEPTION,
-        Ending::StepLimit(steps) => {
-            print_error(format_args!(
-                "the program was stopped after {steps} steps (--max-steps)"
-            ));
-            if report.events.is_empty() {
-                CANNOT_RUN
-            } else {
-                EVENTS
+        Ending::Limit(limit) => {
+            print_error(limit_message(limit));
+            match limit {
+                Limit::Steps(_) => STEP_LIMIT,
+                Limit::VirtualTime(_) => TIME_LIMIT,
+                Limit::Memory(_) => MEMORY_LIMIT,
             }
         }
         Ending::Hang => {

@@ -271,7 +271,7 @@ pub fn time_module() -> Rc<Module> {
                 if seconds < 0.0 {
                     return Err(vm.exception("ValueError", "sleep length must be non-negative"));
                 }
-                vm.rt.advance(seconds);
+                vm.sleep_blocking(seconds)?;
                 Ok(Value::None)
             }),
         );

@@ -8,10 +8,10 @@ use std::rc::Rc;
 use ruff_python_ast::Operator;
 use rustc_hash::FxHashMap;
 
-use super::ops::{equal, order, truthy};
+use super::ops::{equal, order, same_object, truthy};
 use super::value::{
-    float_repr, range_len, str_repr, Args, Class, Dict, Function, Iter, Key, Module, TypeKind,
-    Value,
+    float_repr, range_item, range_len, str_repr, Args, Class, Dict, Function, Iter, Key, Module,
+    TypeKind, Value,
 };
 use super::vm::{method, native, unsupported, Flow, PyResult, Vm};
 
@@ -202,7 +202,10 @@ pub fn install(vm: &mut Vm) {
                 Some(_) => return unsupported("this enumerate start"),
             };
             let inner = get_iter(vm, iterable)?;
-            Ok(Vm::iterator(Iter::Enumerate { inner, count }))
+            Ok(Vm::iterator(Iter::Enumerate {
+                inner,
+                count: i128::from(count),
+            }))
         }),
         ("zip", |vm, _, args| {
             if !args.keywords.is_empty() {
@@ -1150,7 +1153,13 @@ pub fn next(vm: &mut Vm, iter: &Value) -> PyResult<Option<Value>> {
             let n = *count;
             *count += 1;
             drop(state);
-            Ok(next(vm, &inner)?.map(|v| Value::tuple(vec![Value::Int(n), v])))
+            let Some(item) = next(vm, &inner)? else {
+                return Ok(None);
+            };
+            match i64::try_from(n) {
+                Ok(n) => Ok(Some(Value::tuple(vec![Value::Int(n), item]))),
+                Err(_) => unsupported("big integers"),
+            }
         }
         Iter::Zip { inners } => {
             let inners = inners.clone();
@@ -1213,10 +1222,10 @@ pub fn collect(vm: &mut Vm, value: &Value) -> PyResult<Vec<Value>> {
         Value::Set(s) => return set_items(&s.borrow()),
         Value::Range(start, stop, step) => {
             let n = range_len(*start, *stop, *step);
-            if n > 50_000_000 {
-                return unsupported("ranges this large");
-            }
-            return Ok((0..n).map(|i| Value::Int(start + i * step)).collect());
+            vm.reserve_values(n as usize)?;
+            return Ok((0..n)
+                .map(|i| Value::Int(range_item(*start, *step, i)))
+                .collect());
         }
         _ => {}
     }
@@ -1269,17 +1278,16 @@ pub fn contains(vm: &mut Vm, container: &Value, item: &Value) -> PyResult<bool> 
         }
         Value::Range(start, stop, step) => Ok(match item {
             Value::Int(i) => {
-                let n = range_len(*start, *stop, *step);
-                n > 0 && (i - start) % step == 0 && {
-                    let k = (i - start) / step;
-                    k >= 0 && k < n
-                }
+                let n = i128::from(range_len(*start, *stop, *step));
+                let offset = i128::from(*i) - i128::from(*start);
+                let step = i128::from(*step);
+                offset % step == 0 && (0..n).contains(&(offset / step))
             }
             _ => false,
         }),
         _ => {
             for value in collect(vm, container)? {
-                if super::ops::same_object(&value, item) || equal(vm, &value, item)? {
+                if same_object(&value, item) || equal(vm, &value, item)? {
                     return Ok(true);
                 }
             }
@@ -1333,7 +1341,39 @@ pub fn py_str(vm: &mut Vm, value: &Value) -> PyResult<String> {
     }
 }
 
+/// `repr(value)`. A list or dict that contains itself shows as `[...]` or `{...}` where it
+/// recurs, as in CPython; containers nested more than the recursion limit deep raise
+/// `RecursionError` rather than overflow the native stack.
 pub fn py_repr(vm: &mut Vm, value: &Value) -> PyResult<String> {
+    let container = match value {
+        Value::List(l) => Rc::as_ptr(l).cast::<()>(),
+        Value::Dict(d) => Rc::as_ptr(d).cast::<()>(),
+        Value::Tuple(t) => Rc::as_ptr(t).cast::<()>(),
+        Value::Set(s) => Rc::as_ptr(s).cast::<()>(),
+        _ => return repr_of(vm, value),
+    };
+    if vm.reprs_running.contains(&container) {
+        return Ok(if matches!(value, Value::List(_)) {
+            "[...]"
+        } else {
+            "{...}"
+        }
+        .into());
+    }
+    if vm.reprs_running.len() >= super::vm::RECURSION_LIMIT {
+        return Err(vm.exception(
+            "RecursionError",
+            "maximum recursion depth exceeded while getting the repr of an object",
+        ));
+    }
+    vm.reprs_running.push(container);
+    let repr = repr_of(vm, value);
+    vm.reprs_running.pop();
+    repr
+}
+
+/// `repr(value)`, for one level of a container.
+fn repr_of(vm: &mut Vm, value: &Value) -> PyResult<String> {
     Ok(match value {
         Value::None => "None".into(),
         Value::Bool(true) => "True".into(),
@@ -1491,6 +1531,13 @@ pub fn format_value(
     format_spec(vm, value, &spec)
 }
 
+/// `number` with the decimal `digit` appended (saturating: the memory cap refuses the result).
+fn decimal_digit(number: usize, digit: char) -> usize {
+    number
+        .saturating_mul(10)
+        .saturating_add(digit.to_digit(10).unwrap_or(0) as usize)
+}
+
 /// Applies a format spec: `[[fill]align][sign][0][width][,][.precision][type]`.
 pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     if spec.is_empty() {
@@ -1522,7 +1569,7 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     }
     let mut width = 0usize;
     while i < chars.len() && chars[i].is_ascii_digit() {
-        width = width * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+        width = decimal_digit(width, chars[i]);
         i += 1;
     }
     let mut grouping = false;
@@ -1539,7 +1586,7 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
         let mut p = 0usize;
         let start = i;
         while i < chars.len() && chars[i].is_ascii_digit() {
-            p = p * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+            p = decimal_digit(p, chars[i]);
             i += 1;
         }
         if i == start {
@@ -1551,6 +1598,8 @@ pub fn format_spec(vm: &mut Vm, value: &Value, spec: &str) -> PyResult<String> {
     if i + usize::from(kind.is_some()) != chars.len() {
         return unsupported(format!("the format spec `{spec}`"));
     }
+    vm.reserve_memory(width.saturating_mul(fill.len_utf8()))?;
+    vm.reserve_memory(precision.unwrap_or(0))?;
     let numeric = matches!(value, Value::Int(_) | Value::Float(_) | Value::Bool(_));
     let (body, negative) = match (kind, value) {
         (None | Some('s'), Value::Str(s)) => {
@@ -1652,51 +1701,73 @@ fn group(digits: &str, grouping: bool) -> String {
     out
 }
 
-/// A Python-style traceback.
+/// A Python-style traceback: the exceptions it was caused by or raised while handling first,
+/// oldest first. An exception already shown ends the chain (an exception can be its own cause).
 pub fn traceback_text(vm: &mut Vm, exc: &Value) -> String {
-    let mut out = String::new();
-    if let Value::Instance(i) = exc {
+    // Newest first, each with the words that link it to the one after it.
+    let mut chain: Vec<(Value, &str)> = Vec::new();
+    let mut next = Some(exc.clone());
+    while let Some(exc) = next.take() {
+        let Value::Instance(i) = &exc else { break };
+        if chain.iter().any(|(seen, _)| same_object(seen, &exc)) {
+            break;
+        }
         let cause = i.attrs.borrow().get("__cause__").cloned();
         let context = i.attrs.borrow().get("__context__").cloned();
-        if let Some(cause @ Value::Instance(_)) = cause {
-            out.push_str(&traceback_text(vm, &cause));
-            out.push_str(
-                "\nThe above exception was the direct cause of the following exception:\n\n",
-            );
-        } else if let Some(context @ Value::Instance(_)) = context {
-            out.push_str(&traceback_text(vm, &context));
-            out.push_str(
-                "\nDuring handling of the above exception, another exception occurred:\n\n",
-            );
-        }
-        let entries = i.traceback.borrow().clone();
-        if !entries.is_empty() {
-            out.push_str("Traceback (most recent call last):\n");
-        }
-        for (path, line, name) in entries.iter().rev() {
-            let _ = writeln!(out, "  File \"{path}\", line {line}, in {name}");
-            if let Some(source) = vm.sources.get(path) {
-                let index = (*line as usize).saturating_sub(1);
-                if *line > 0 && index < source.line_count() {
-                    let text = source.text[source.line_range(index)].trim();
-                    let _ = writeln!(out, "    {text}");
-                }
+        let link = match (cause, context) {
+            (Some(cause @ Value::Instance(_)), _) => {
+                next = Some(cause);
+                "\nThe above exception was the direct cause of the following exception:\n\n"
             }
-        }
-        let message = py_str(vm, exc).unwrap_or_default();
-        let module = &i.class.module;
-        let name = if &**module == "builtins" || &**module == "__main__" {
-            i.class.name.to_string()
-        } else {
-            format!("{}.{}", module, i.class.name)
+            (_, Some(context @ Value::Instance(_))) => {
+                next = Some(context);
+                "\nDuring handling of the above exception, another exception occurred:\n\n"
+            }
+            _ => "",
         };
-        if message.is_empty() {
-            let _ = writeln!(out, "{name}");
-        } else {
-            let _ = writeln!(out, "{name}: {message}");
+        chain.push((exc, link));
+    }
+    let mut out = String::new();
+    for (index, (exc, link)) in chain.iter().enumerate().rev() {
+        if index + 1 < chain.len() {
+            out.push_str(link);
         }
+        exception_text(vm, exc, &mut out);
     }
     out
+}
+
+/// One exception of a traceback: where it was raised, its type and its message.
+fn exception_text(vm: &mut Vm, exc: &Value, out: &mut String) {
+    let Value::Instance(i) = exc else {
+        return;
+    };
+    let entries = i.traceback.borrow().clone();
+    if !entries.is_empty() {
+        out.push_str("Traceback (most recent call last):\n");
+    }
+    for (path, line, name) in entries.iter().rev() {
+        let _ = writeln!(out, "  File \"{path}\", line {line}, in {name}");
+        if let Some(source) = vm.sources.get(path) {
+            let index = (*line as usize).saturating_sub(1);
+            if *line > 0 && index < source.line_count() {
+                let text = source.text[source.line_range(index)].trim();
+                let _ = writeln!(out, "    {text}");
+            }
+        }
+    }
+    let message = py_str(vm, exc).unwrap_or_default();
+    let module = &i.class.module;
+    let name = if &**module == "builtins" || &**module == "__main__" {
+        i.class.name.to_string()
+    } else {
+        format!("{}.{}", module, i.class.name)
+    };
+    if message.is_empty() {
+        let _ = writeln!(out, "{name}");
+    } else {
+        let _ = writeln!(out, "{name}: {message}");
+    }
 }
 
 // ----- attributes and items -----
@@ -1990,7 +2061,7 @@ pub fn get_item(vm: &mut Vm, object: &Value, index: &Value) -> PyResult<Value> {
         (Value::Range(a, b, c), _) => {
             let n = range_len(*a, *b, *c) as usize;
             match index_of(vm, index, n)? {
-                Some(i) => Ok(Value::Int(a + i as i64 * c)),
+                Some(i) => Ok(Value::Int(range_item(*a, *c, i as i64))),
                 None => Err(vm.exception("IndexError", "range object index out of range")),
             }
         }

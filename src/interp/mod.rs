@@ -23,11 +23,11 @@ use rustc_hash::FxHashMap;
 
 use crate::runtime::{Event, TaskCounts, Timeline};
 use crate::source::SourceFile;
-pub use vm::Options;
 use vm::{Fatal, Flow, Vm};
+pub use vm::{Limit, Options};
 
 /// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ending {
     /// The program ran to its end.
     Completed,
@@ -35,8 +35,8 @@ pub enum Ending {
     Raised,
     /// The program cannot be run: a syntax error or a construct outside the subset.
     CannotRun(String),
-    /// `--max-steps` was reached.
-    StepLimit(u64),
+    /// A limit stopped the program.
+    Limit(Limit),
     /// The program waits for something that can never happen.
     Hang,
 }
@@ -100,27 +100,25 @@ fn fatal_ending(fatal: Fatal) -> Ending {
             Ending::CannotRun(format!("{message} at {path}:{line}:{column}"))
         }
         Fatal::Unsupported(message, None) => Ending::CannotRun(message),
-        Fatal::StepLimit(n) => Ending::StepLimit(n),
+        Fatal::Limit(limit) => Ending::Limit(limit),
         Fatal::Hang => Ending::Hang,
     }
 }
 
-/// Parses and compiles the program, or says why it cannot run.
+/// Parses and compiles the program, or says why it cannot run. It is parsed as the linter
+/// parses it, so what the linter reports as `TL000` (a syntax error, too many nested brackets, a
+/// tree too deep to walk) stops the run.
 fn prepare(source: &SourceFile) -> Result<Rc<compile::Code>, String> {
-    let parsed = ruff_python_parser::parse_module(&source.text).map_err(|error| {
-        let at = source.position(error.location.start().to_usize());
-        format!(
-            "syntax error: {} at {}:{}:{}",
-            error.error, source.path, at.line, at.column
-        )
-    })?;
-    compile::compile_module(source, parsed.syntax(), false).map_err(|error| {
-        let at = source.position(error.offset);
-        format!(
-            "{} at {}:{}:{}",
-            error.message, source.path, at.line, at.column
-        )
-    })
+    let located = |message: &str, offset: usize| {
+        let at = source.position(offset);
+        format!("{message} at {}:{}:{}", source.path, at.line, at.column)
+    };
+    let parsed = crate::python::parse(source);
+    let module = parsed
+        .syntax()
+        .map_err(|error| located(&error.message, error.range.start))?;
+    compile::compile_module(source, module, false)
+        .map_err(|error| located(&error.message, error.offset))
 }
 
 /// The end of the program: its globals go away (coroutines nobody awaited are reported), and
@@ -195,6 +193,8 @@ mod tests {
             timeline: false,
             starve_after: 1000,
             max_steps: 10_000_000,
+            max_time: 86_400.0,
+            max_memory: 1 << 30,
         };
         let report = run_program("t.py", source, options, Box::new(out.clone()));
         let text = String::from_utf8_lossy(&out.0.borrow()).into_owned();

@@ -62,17 +62,20 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
     }
     match (op, left, right) {
         (Operator::Add, Value::Str(a), Value::Str(b)) => {
+            vm.reserve_memory(a.len() + b.len())?;
             let mut s = String::with_capacity(a.len() + b.len());
             s.push_str(a);
             s.push_str(b);
             return Ok(Value::str(&s));
         }
         (Operator::Add, Value::List(a), Value::List(b)) => {
+            vm.reserve_values(a.borrow().len() + b.borrow().len())?;
             let mut items = a.borrow().clone();
             items.extend(b.borrow().iter().cloned());
             return Ok(Value::list(items));
         }
         (Operator::Add, Value::Tuple(a), Value::Tuple(b)) => {
+            vm.reserve_values(a.len() + b.len())?;
             let mut items = a.to_vec();
             items.extend(b.iter().cloned());
             return Ok(Value::tuple(items));
@@ -81,9 +84,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
             if as_int(n).is_some() =>
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
-            if s.len().saturating_mul(n) > 100_000_000 {
-                return unsupported("strings this large");
-            }
+            vm.reserve_memory(s.len().saturating_mul(n))?;
             return Ok(Value::str(&s.repeat(n)));
         }
         (Operator::Mult, Value::List(l), n) | (Operator::Mult, n, Value::List(l))
@@ -91,9 +92,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
             let items = l.borrow();
-            if items.len().saturating_mul(n) > 100_000_000 {
-                return unsupported("lists this large");
-            }
+            vm.reserve_values(items.len().saturating_mul(n))?;
             let mut out = Vec::with_capacity(items.len() * n);
             for _ in 0..n {
                 out.extend(items.iter().cloned());
@@ -104,7 +103,8 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
             if as_int(n).is_some() =>
         {
             let n = as_int(n).unwrap_or(0).max(0) as usize;
-            let mut out = Vec::new();
+            vm.reserve_values(t.len().saturating_mul(n))?;
+            let mut out = Vec::with_capacity(t.len() * n);
             for _ in 0..n {
                 out.extend(t.iter().cloned());
             }
@@ -353,15 +353,17 @@ pub fn equal(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
             if xs.len() != ys.len() {
                 return Ok(false);
             }
-            for (k, v) in xs {
-                let key = super::builtins::hash_key(vm, &k)?;
-                let other = y.borrow().get(&key).cloned();
-                match other {
-                    Some(other) if equal(vm, &v, &other)? => {}
-                    _ => return Ok(false),
+            deeper(vm, |vm| {
+                for (k, v) in xs {
+                    let key = super::builtins::hash_key(vm, &k)?;
+                    let other = y.borrow().get(&key).cloned();
+                    match other {
+                        Some(other) if equal(vm, &v, &other)? => {}
+                        _ => return Ok(false),
+                    }
                 }
-            }
-            true
+                Ok(true)
+            })?
         }
         (Value::Set(x), Value::Set(y)) => {
             let x = x.borrow();
@@ -403,12 +405,30 @@ fn seq_equal(vm: &mut Vm, x: &[Value], y: &[Value]) -> PyResult<bool> {
     if x.len() != y.len() {
         return Ok(false);
     }
-    for (a, b) in x.iter().zip(y) {
-        if !equal(vm, a, b)? {
-            return Ok(false);
+    deeper(vm, |vm| {
+        for (a, b) in x.iter().zip(y) {
+            if !equal(vm, a, b)? {
+                return Ok(false);
+            }
         }
+        Ok(true)
+    })
+}
+
+/// Compares the items of two containers, one level deeper into nested containers: past the
+/// recursion limit it raises `RecursionError`, as CPython does, instead of overflowing the
+/// native stack (two lists that contain themselves would compare forever).
+fn deeper<T>(vm: &mut Vm, compare: impl FnOnce(&mut Vm) -> PyResult<T>) -> PyResult<T> {
+    if vm.comparisons_running >= super::vm::RECURSION_LIMIT {
+        return Err(vm.exception(
+            "RecursionError",
+            "maximum recursion depth exceeded in comparison",
+        ));
     }
-    Ok(true)
+    vm.comparisons_running += 1;
+    let result = compare(vm);
+    vm.comparisons_running -= 1;
+    result
 }
 
 /// `a is b`.
@@ -461,12 +481,14 @@ pub fn order(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<Ordering> {
 }
 
 fn seq_order(vm: &mut Vm, x: &[Value], y: &[Value]) -> PyResult<Ordering> {
-    for (a, b) in x.iter().zip(y) {
-        if !equal(vm, a, b)? {
-            return order(vm, a, b);
+    deeper(vm, |vm| {
+        for (a, b) in x.iter().zip(y) {
+            if !equal(vm, a, b)? {
+                return order(vm, a, b);
+            }
         }
-    }
-    Ok(x.len().cmp(&y.len()))
+        Ok(x.len().cmp(&y.len()))
+    })
 }
 
 pub fn compare(vm: &mut Vm, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {

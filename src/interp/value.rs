@@ -264,7 +264,8 @@ pub enum Iter {
     },
     Enumerate {
         inner: Value,
-        count: i64,
+        /// The number of the next item (past `i64::MAX` only when the program asks for it).
+        count: i128,
     },
     Zip {
         inners: Vec<Value>,
@@ -456,14 +457,25 @@ impl Value {
     }
 }
 
+/// How many items `range(start, stop, step)` has; at most `i64::MAX` (computed without
+/// overflowing: `range(-2**63, 2**63 - 1)` has more).
 pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
-    if step > 0 && start < stop {
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let len = if step > 0 && start < stop {
         (stop - start - 1) / step + 1
     } else if step < 0 && start > stop {
         (start - stop - 1) / (-step) + 1
     } else {
         0
-    }
+    };
+    i64::try_from(len).unwrap_or(i64::MAX)
+}
+
+/// The item at `index` (`0 <= index < range_len`) of `range(start, _, step)`.
+pub fn range_item(start: i64, step: i64, index: i64) -> i64 {
+    let item = i128::from(start) + i128::from(index) * i128::from(step);
+    // Within the range, so between `start` and `stop`: it fits.
+    i64::try_from(item).unwrap_or(start)
 }
 
 /// Python's `repr` of a float.

@@ -27,7 +27,7 @@ use super::value::{
 use crate::runtime::{self, FutureId, GcMode, Host, Runtime, Site, Step};
 
 /// The largest number of frames on the stack before `RecursionError`.
-const RECURSION_LIMIT: usize = 1000;
+pub const RECURSION_LIMIT: usize = 1000;
 /// The deepest native re-entry (a callback calling a function whose `sort` key calls...).
 const NESTING_LIMIT: usize = 150;
 
@@ -36,10 +36,21 @@ const NESTING_LIMIT: usize = 150;
 pub enum Fatal {
     /// A construct outside the supported subset, with where it is when known.
     Unsupported(String, Option<(Rc<str>, u32, u32)>),
-    /// `--max-steps` reached.
-    StepLimit(u64),
+    /// A limit of the run was reached.
+    Limit(Limit),
     /// The loop has nothing to run, no timer to wait for, and the program waits.
     Hang,
+}
+
+/// A limit that stops a runaway program, with its value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// `--max-steps`: interpreted instructions.
+    Steps(u64),
+    /// `--max-time`: seconds of the virtual clock.
+    VirtualTime(f64),
+    /// `--max-memory`: heap bytes held by the interpreter.
+    Memory(u64),
 }
 
 /// How control leaves ordinary execution: a Python exception, or a fatal stop.
@@ -136,7 +147,12 @@ pub struct Options {
     /// Record the life of every task for a timeline ([`RunReport::timeline`](super::RunReport)).
     pub timeline: bool,
     pub starve_after: u64,
+    /// Interpreted instructions before the run is stopped.
     pub max_steps: u64,
+    /// Seconds of the virtual clock the run may reach.
+    pub max_time: f64,
+    /// Heap bytes the interpreter may hold (see [`crate::memory`]).
+    pub max_memory: u64,
 }
 
 /// The interpreter.
@@ -150,12 +166,18 @@ pub struct Vm {
     pub out: Box<dyn Write>,
     pub options: Options,
     pub steps: u64,
+    /// The heap bytes this thread held when the VM was made: the memory cap counts from here.
+    held_at_start: isize,
     pub nesting: usize,
     /// Inline awaits since the running task last suspended.
     pub inline_awaits: u64,
     pub starvation_reported: bool,
     /// The loops already reported as starving (path, line, column), reported once each.
     pub starving_loops: Vec<(Rc<str>, u32, u32)>,
+    /// The containers whose `repr` is being built, outermost first (for `[...]`).
+    pub reprs_running: Vec<*const ()>,
+    /// How deep the comparison of nested containers running is.
+    pub comparisons_running: usize,
     /// Handles of futures and tasks the program may hold, to give out the same one again.
     pub handles: FxHashMap<FutureId, Weak<FutureHandle>>,
     /// Ids whose last handle was dropped, reported by [`FutureHandle`]'s `Drop`.
@@ -188,10 +210,13 @@ impl Vm {
             out,
             options,
             steps: 0,
+            held_at_start: crate::memory::thread_held_bytes(),
             nesting: 0,
             inline_awaits: 0,
             starvation_reported: false,
             starving_loops: Vec::new(),
+            reprs_running: Vec::new(),
+            comparisons_running: 0,
             handles: FxHashMap::default(),
             dropped: Rc::new(RefCell::new(Vec::new())),
             retiring: Vec::new(),
@@ -204,6 +229,7 @@ impl Vm {
         if vm.options.timeline {
             vm.rt.record_timeline();
         }
+        vm.rt.max_time = vm.options.max_time;
         super::builtins::install(&mut vm);
         vm
     }
@@ -618,8 +644,9 @@ impl Vm {
         loop {
             self.steps += 1;
             if self.steps > self.options.max_steps {
-                return Err(Fatal::StepLimit(self.options.max_steps));
+                return Err(Fatal::Limit(Limit::Steps(self.options.max_steps)));
             }
+            self.reserve_memory(0)?;
             match self.step_op(base) {
                 Ok(None) => {}
                 Ok(Some(exit)) => return Ok(exit),
@@ -1951,8 +1978,38 @@ impl Vm {
         match runtime::run_until_complete(self, id) {
             Ok(()) => Ok(()),
             Err(runtime::Stopped::Hang) => Err(Flow::Fatal(Fatal::Hang)),
+            Err(runtime::Stopped::TimeLimit) => Err(Flow::Fatal(Fatal::Limit(Limit::VirtualTime(
+                self.options.max_time,
+            )))),
             Err(runtime::Stopped::Error(fatal)) => Err(Flow::Fatal(fatal)),
         }
+    }
+
+    /// Checks that the interpreter can hold `bytes` more than it holds now within
+    /// `--max-memory`: called before every instruction (with 0), and before building a
+    /// sequence whose size the program computed (`[0] * n`), which is refused before it is
+    /// allocated.
+    pub fn reserve_memory(&self, bytes: usize) -> Result<(), Fatal> {
+        let held = crate::memory::thread_held_bytes().wrapping_sub(self.held_at_start);
+        let wanted = (held.max(0) as u64).saturating_add(bytes as u64);
+        if wanted > self.options.max_memory {
+            return Err(Fatal::Limit(Limit::Memory(self.options.max_memory)));
+        }
+        Ok(())
+    }
+
+    /// [`Vm::reserve_memory`] for a sequence of `count` values.
+    pub fn reserve_values(&self, count: usize) -> Result<(), Fatal> {
+        self.reserve_memory(count.saturating_mul(std::mem::size_of::<Value>()))
+    }
+
+    /// `time.sleep`: the clock moves on without running anything, up to `--max-time`.
+    pub fn sleep_blocking(&mut self, seconds: f64) -> Result<(), Fatal> {
+        if !self.rt.within_time_limit(self.rt.time() + seconds) {
+            return Err(Fatal::Limit(Limit::VirtualTime(self.options.max_time)));
+        }
+        self.rt.advance(seconds);
+        Ok(())
     }
 
     /// `isinstance(x, asyncio.Task)`.

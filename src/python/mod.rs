@@ -41,9 +41,16 @@ use crate::source::SourceFile;
 /// A parsed module: its comments, and its syntax tree or the `TL000` finding for its first
 /// syntax error.
 #[derive(Debug)]
-struct ParsedModule {
+pub struct ParsedModule {
     comments: Vec<Range<usize>>,
     syntax: Result<ModModule, Diagnostic>,
+}
+
+impl ParsedModule {
+    /// The syntax tree, or the `TL000` finding that says why there is none.
+    pub fn syntax(&self) -> Result<&ModModule, &Diagnostic> {
+        self.syntax.as_ref()
+    }
 }
 
 /// What the first pass keeps of a module for the second: its comments, and its syntax error,
@@ -121,7 +128,7 @@ pub const MAX_BRACKET_NESTING: usize = 200;
 pub const MAX_TREE_DEPTH: usize = 20_000;
 
 /// Parses one Python module (a stub when the path ends in `.pyi`).
-fn parse(source: &SourceFile) -> ParsedModule {
+pub fn parse(source: &SourceFile) -> ParsedModule {
     let source_type = if source.path.ends_with(".pyi") {
         PySourceType::Stub
     } else {

@@ -4,9 +4,10 @@
 //! The loop owns a *ready queue of callbacks* (not of tasks), run first in, first out, and timers
 //! on a *virtual clock*. One iteration ([`run_once`]) first lets the host collect garbage (see the
 //! GC modes below), then, when nothing is ready, jumps the clock to the earliest timer (there is
-//! no real sleeping), moves every due timer to the ready queue in `(when, scheduling order)`
-//! order, and runs exactly the callbacks that were ready at that point; callbacks they schedule
-//! run in the next iteration. This is the order of CPython's `BaseEventLoop._run_once`.
+//! no real sleeping; the loop stops rather than move the clock past [`Runtime::max_time`]),
+//! moves every due timer to the ready queue in `(when, scheduling order)` order, and runs
+//! exactly the callbacks that were ready at that point; callbacks they schedule run in the next
+//! iteration. This is the order of CPython's `BaseEventLoop._run_once`.
 //!
 //! # Futures and tasks
 //! Futures and tasks live in one arena and are named by [`FutureId`]; a task is a future with a
@@ -314,11 +315,14 @@ pub trait Host: Sized {
     fn trace(&mut self, line: &str);
 }
 
-/// Why a `run_until_complete` returned without the future done.
+/// Why the loop stopped before the future it runs for was done.
+#[derive(Debug, PartialEq)]
 pub enum Stopped<E> {
     /// Nothing is ready and no timer is pending, but the future is not done: the program would
     /// wait forever.
     Hang,
+    /// Nothing is ready and the next timer is past [`Runtime::max_time`].
+    TimeLimit,
     Error(E),
 }
 
@@ -336,6 +340,8 @@ pub struct Runtime<H: Host> {
     timers: BTreeMap<(When, u64), Timer<H>>,
     timer_seq: u64,
     now: f64,
+    /// The latest time the clock may reach; a timer due later is never run.
+    pub max_time: f64,
     stopping: bool,
     /// The task whose step is running.
     pub current: Option<FutureId>,
@@ -359,6 +365,7 @@ impl<H: Host> Runtime<H> {
             timers: BTreeMap::new(),
             timer_seq: 0,
             now: 0.0,
+            max_time: f64::INFINITY,
             stopping: false,
             current: None,
             events: Vec::new(),
@@ -400,6 +407,11 @@ impl<H: Host> Runtime<H> {
     /// The virtual clock, in seconds.
     pub fn time(&self) -> f64 {
         self.now
+    }
+
+    /// Whether the clock may reach `when` (`max_time`).
+    pub fn within_time_limit(&self, when: f64) -> bool {
+        when <= self.max_time
     }
 
     /// Advances the clock without running anything (`time.sleep` blocks the loop).
@@ -1029,8 +1041,8 @@ fn dispatch<H: Host>(host: &mut H, callback: Callback<H>) -> Result<(), H::Error
 }
 
 /// One iteration of the loop; `Ok(false)` when there was nothing to run and no timer to wait
-/// for.
-pub fn run_once<H: Host>(host: &mut H) -> Result<bool, H::Error> {
+/// for, [`Stopped::TimeLimit`] when the clock would have to move past `max_time`.
+pub fn run_once<H: Host>(host: &mut H) -> Result<bool, Stopped<H::Error>> {
     let events_before = host.runtime().events.len();
     host.collect()?;
     let rt = host.runtime();
@@ -1053,6 +1065,9 @@ pub fn run_once<H: Host>(host: &mut H) -> Result<bool, H::Error> {
     }
     if rt.ready.is_empty() {
         match rt.timers.first_key_value() {
+            Some(((When(when), _), _)) if !rt.within_time_limit(*when) => {
+                return Err(Stopped::TimeLimit)
+            }
             Some(((When(when), _), _)) => rt.now = rt.now.max(*when),
             None => return Ok(false),
         }

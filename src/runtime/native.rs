@@ -91,6 +91,18 @@ pub enum Stop {
     Runaway(u64),
     /// Nothing is ready, no timer is pending, and the main future is not done.
     Hang,
+    /// The next timer is past the runtime's `max_time`.
+    TimeLimit,
+}
+
+impl From<Stopped<Stop>> for Stop {
+    fn from(stopped: Stopped<Stop>) -> Self {
+        match stopped {
+            Stopped::Hang => Stop::Hang,
+            Stopped::TimeLimit => Stop::TimeLimit,
+            Stopped::Error(stop) => stop,
+        }
+    }
 }
 
 impl fmt::Display for Stop {
@@ -105,6 +117,9 @@ impl fmt::Display for Stop {
             ),
             Stop::Hang => f.write_str(
                 "the program would wait forever: nothing is ready to run and no timer is pending",
+            ),
+            Stop::TimeLimit => f.write_str(
+                "the program was stopped rather than move the virtual clock past its limit",
             ),
         }
     }
@@ -512,8 +527,7 @@ fn block_on<F: Future + 'static>(future: F) -> F::Output {
     let main = native.rt.create_task(main, None, None);
     let ended = match run_until_complete(&mut native, main) {
         Ok(()) => native.shut_down(),
-        Err(Stopped::Hang) => Err(Stop::Hang),
-        Err(Stopped::Error(stop)) => Err(stop),
+        Err(stopped) => Err(Stop::from(stopped)),
     };
     if let Err(stop) = ended {
         native.into_report(Some(stop.clone()));

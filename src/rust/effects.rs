@@ -17,7 +17,10 @@
 //! type is unknown changes its receiver as a whole; state behind `Rc`/`Arc` shared between two
 //! names is two places.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 
 use syn::visit::Visit;
 
@@ -177,6 +180,11 @@ pub struct Effects<'c, C> {
     calls: &'c C,
     macros: &'c MacroBodies,
     derived: HashMap<String, Derived>,
+    /// The places of links of chains (not fields) asked for since the last binding, by
+    /// address. An engine walks one syntax tree and its macro bodies, which outlive it, so an
+    /// address names one expression; a binding can change what a name stands for, so it
+    /// empties the map.
+    places: RefCell<FxHashMap<*const syn::Expr, Option<Place>>>,
 }
 
 impl<'c, C: Calls> Effects<'c, C> {
@@ -185,6 +193,7 @@ impl<'c, C: Calls> Effects<'c, C> {
             calls,
             macros,
             derived: HashMap::new(),
+            places: RefCell::default(),
         }
     }
 
@@ -207,6 +216,7 @@ impl<'c, C: Calls> Effects<'c, C> {
                 entry.alias.clone_from(&derived.alias);
             }
         }
+        self.places.get_mut().clear();
     }
 
     /// Binds the names of a pattern matched against `scrutinee` (a `match` arm, `if let`,
@@ -228,49 +238,75 @@ impl<'c, C: Calls> Effects<'c, C> {
                 }
             }
         }
+        self.places.get_mut().clear();
     }
 
     /// The place `expr` names, through aliases: `self.queue` for `self.queue`, for
     /// `self.queue.lock().unwrap()` and for `*guard` when `guard` is an alias of it.
+    ///
+    /// The walkers ask for the place of every link of a chain (`a.m0().f1.m1()...`), so the
+    /// places of the links that are not fields are remembered until the next binding: each link
+    /// is walked once, and a chain of n links costs O(n) plus the length of the places asked
+    /// for, instead of O(n²).
     pub fn place(&self, expr: &syn::Expr) -> Option<Place> {
-        match expr {
-            syn::Expr::Path(path) if path.qself.is_none() => {
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect();
-                if let [name] = segments.as_slice() {
-                    if let Some(alias) = self.derived.get(name).and_then(|d| d.alias.clone()) {
-                        return Some(alias);
-                    }
-                    if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
-                        return Some(name.clone());
+        // Down the chain to its root or to a link whose place is known, remembering the way.
+        let mut way = Vec::new();
+        let mut link = expr;
+        let mut place = loop {
+            if let Some(known) = self.places.borrow().get(&std::ptr::from_ref(link)) {
+                break known.clone();
+            }
+            match link_below(link) {
+                Some((below, member)) => {
+                    way.push((link, member));
+                    link = below;
+                }
+                None => break self.root_place(link),
+            }
+        };
+        // Back up, adding the fields, and remembering the links that are not fields.
+        let mut places = self.places.borrow_mut();
+        for (link, member) in way.into_iter().rev() {
+            match member {
+                Some(member) => {
+                    if let Some(place) = &mut place {
+                        place.push('.');
+                        place.push_str(&member);
                     }
                 }
-                // A `static` (by its name, wherever it is); not a variant or a type.
-                segments.last().filter(|name| is_static_name(name)).cloned()
+                None => {
+                    places.insert(std::ptr::from_ref(link), place.clone());
+                }
             }
-            syn::Expr::Field(field) => {
-                let base = self.place(&field.base)?;
-                let member = match &field.member {
-                    syn::Member::Named(name) => name.to_string(),
-                    syn::Member::Unnamed(index) => index.index.to_string(),
-                };
-                Some(format!("{base}.{member}"))
-            }
-            syn::Expr::MethodCall(call) => self.place(&call.receiver),
-            syn::Expr::Index(index) => self.place(&index.expr),
-            syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
-                self.place(&unary.expr)
-            }
-            syn::Expr::Paren(inner) => self.place(&inner.expr),
-            syn::Expr::Group(inner) => self.place(&inner.expr),
-            syn::Expr::Reference(inner) => self.place(&inner.expr),
-            syn::Expr::Try(inner) => self.place(&inner.expr),
-            _ => None,
         }
+        place
+    }
+
+    /// The place a name or path stands for (through the aliases bound so far): a local, or a
+    /// `static` by its name; `None` for anything else (a variant, a type, a call).
+    fn root_place(&self, root: &syn::Expr) -> Option<Place> {
+        let syn::Expr::Path(path) = root else {
+            return None;
+        };
+        if path.qself.is_some() {
+            return None;
+        }
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        if let [name] = segments.as_slice() {
+            if let Some(alias) = self.derived.get(name).and_then(|d| d.alias.clone()) {
+                return Some(alias);
+            }
+            if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+                return Some(name.clone());
+            }
+        }
+        // A `static` (by its name, wherever it is); not a variant or a type.
+        segments.last().filter(|name| is_static_name(name)).cloned()
     }
 
     /// The place a `let` of `init` aliases: a reference to a place, or a guard of one.
@@ -357,6 +393,30 @@ impl<'c, C: Calls> Effects<'c, C> {
             _ => Vec::new(),
         }
     }
+}
+
+/// The expression a link of a place chain is taken from, with the field it names: `self` and
+/// `queue` for `self.queue`; the receiver and no field for a method call, an index, a deref, a
+/// reference, `?` or parentheses. `None` at the root of the chain.
+fn link_below(link: &syn::Expr) -> Option<(&syn::Expr, Option<String>)> {
+    let below = match link {
+        syn::Expr::Field(field) => {
+            let member = match &field.member {
+                syn::Member::Named(name) => name.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            return Some((&field.base, Some(member)));
+        }
+        syn::Expr::MethodCall(call) => &call.receiver,
+        syn::Expr::Index(index) => &index.expr,
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => &unary.expr,
+        syn::Expr::Paren(inner) => &inner.expr,
+        syn::Expr::Group(inner) => &inner.expr,
+        syn::Expr::Reference(inner) => &inner.expr,
+        syn::Expr::Try(inner) => &inner.expr,
+        _ => return None,
+    };
+    Some((below, None))
 }
 
 /// Whether a name is written as `static`s are: `SHUTTING_DOWN`, `STATE2`.
