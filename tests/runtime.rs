@@ -453,6 +453,34 @@ print(a == a, [[1]] == [[1]], [[1]] < [[2]])
 }
 
 #[test]
+fn data_nested_millions_deep_is_freed_without_overflowing_the_stack() {
+    let source = "\
+class Node:
+    pass
+
+
+def wrap(value):
+    return lambda: value
+
+
+x = []
+for _ in range(3_000_000):
+    x = [x]
+x = None
+print('list freed')
+for _ in range(300_000):
+    node = Node()
+    node.next = {'k': (wrap([x]),)}
+    x = node
+x = None
+print('chain freed')
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "list freed\nchain freed\n");
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

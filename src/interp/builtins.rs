@@ -1216,7 +1216,7 @@ pub fn next(vm: &mut Vm, iter: &Value) -> PyResult<Option<Value>> {
 /// All items of an iterable.
 pub fn collect(vm: &mut Vm, value: &Value) -> PyResult<Vec<Value>> {
     match value {
-        Value::List(l) => return Ok(l.borrow().clone()),
+        Value::List(l) => return Ok(l.borrow().to_vec()),
         Value::Tuple(t) => return Ok(t.to_vec()),
         Value::Dict(d) => return Ok(d.borrow().keys()),
         Value::Set(s) => return set_items(&s.borrow()),
@@ -1822,7 +1822,7 @@ pub fn get_attr(vm: &mut Vm, object: &Value, name: &str) -> PyResult<Value> {
                                 let args = instance.attrs.borrow().get("args").cloned();
                                 if let Some(Value::Tuple(args)) = args {
                                     if let Some(Value::List(l)) = args.get(1) {
-                                        return Ok(Value::tuple(l.borrow().clone()));
+                                        return Ok(Value::tuple(l.borrow().to_vec()));
                                     }
                                 }
                             }

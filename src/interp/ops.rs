@@ -70,7 +70,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
         }
         (Operator::Add, Value::List(a), Value::List(b)) => {
             vm.reserve_values(a.borrow().len() + b.borrow().len())?;
-            let mut items = a.borrow().clone();
+            let mut items = a.borrow().to_vec();
             items.extend(b.borrow().iter().cloned());
             return Ok(Value::list(items));
         }

@@ -1053,13 +1053,13 @@ impl Vm {
             }
             Op::ListToTuple => {
                 if let Value::List(list) = self.pop() {
-                    let items = list.borrow().clone();
+                    let items = list.borrow().to_vec();
                     self.push(Value::tuple(items));
                 }
             }
             Op::ListToSet => {
                 if let Value::List(list) = self.pop() {
-                    let items = list.borrow().clone();
+                    let items = list.borrow().to_vec();
                     let set = super::builtins::make_set(self, items)?;
                     self.push(set);
                 }
@@ -1144,7 +1144,7 @@ impl Vm {
                 let callee = self.pop();
                 let names = match names {
                     Value::Tuple(names) => names,
-                    _ => Rc::new(Vec::new()),
+                    _ => Rc::default(),
                 };
                 let keywords = values.split_off(values.len() - names.len());
                 let keywords = names
