@@ -481,6 +481,32 @@ print('chain freed')
 }
 
 #[test]
+fn a_tuple_nested_too_deeply_to_hash_raises_a_recursion_error() {
+    let source = "\
+t = ()
+u = ()
+for _ in range(300_000):
+    t = (t,)
+    u = (u,)
+for use in [lambda: {t}, lambda: {t: 1}, lambda: t in {}, lambda: t == u, lambda: repr(t)]:
+    try:
+        use()
+    except RecursionError as error:
+        print('RecursionError:', error)
+print(t == t, t in [t], {(1, (2, (3,))): 4})
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "RecursionError: maximum recursion depth exceeded while hashing a tuple\n".repeat(3)
+            + "RecursionError: maximum recursion depth exceeded in comparison\n"
+            + "RecursionError: maximum recursion depth exceeded while getting the repr of an object\n"
+            + "True True {(1, (2, (3,))): 4}\n"
+    );
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

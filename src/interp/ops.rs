@@ -341,7 +341,7 @@ pub fn equal(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
             let (x, y) = (x.borrow().clone(), y.borrow().clone());
             seq_equal(vm, &x, &y)?
         }
-        (Value::Tuple(x), Value::Tuple(y)) => seq_equal(vm, x, y)?,
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_equal(vm, x, y)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ok(true);
