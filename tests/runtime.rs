@@ -481,6 +481,24 @@ print('chain freed')
 }
 
 #[test]
+fn generators_and_iterators_chained_a_million_deep_are_freed_without_overflowing_the_stack() {
+    let source = "\
+x = iter([])
+for _ in range(1_000_000):
+    x = (y for y in x)
+x = None
+print('generators freed')
+for _ in range(1_000_000):
+    x = map(abs, [x])
+x = None
+print('iterators freed')
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "generators freed\niterators freed\n");
+}
+
+#[test]
 fn a_tuple_nested_too_deeply_to_hash_raises_a_recursion_error() {
     let source = "\
 t = ()

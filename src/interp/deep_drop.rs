@@ -2,10 +2,10 @@
 //! its own items, and so on: a list nested a few million deep (`x = [x]` in a loop) would
 //! overflow the native stack when it is freed. So each type that holds values (a list's or
 //! tuple's [`Items`](super::value::Items), a [`Dict`](super::value::Dict), an instance's
-//! attributes, a function's defaults and closure cells, a frame's values) hands them to
-//! [`drop_values`] in its `Drop`: the outermost call drops them one by one, and a value freed
-//! meanwhile hands its own values back to that call instead of dropping them, so the stack never
-//! holds more than one container's drop at a time.
+//! attributes, a function's defaults and closure cells, a frame's values, an iterator's) hands
+//! them to [`drop_values`] in its `Drop`: the outermost call drops them one by one, and a value
+//! freed meanwhile hands its own values back to that call instead of dropping them, so the stack
+//! never holds more than one container's drop at a time.
 
 use std::cell::{Cell, RefCell};
 

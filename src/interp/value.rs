@@ -16,8 +16,9 @@ use super::vm::Frame;
 use crate::runtime::{FutureId, HandleFlag, Site};
 
 /// A value of the program.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub enum Value {
+    #[default]
     None,
     Bool(bool),
     Int(i64),
@@ -323,6 +324,25 @@ pub enum Iter {
         inner: Value,
     },
     Generator(Rc<RefCell<Generator>>),
+}
+
+impl Drop for Iter {
+    fn drop(&mut self) {
+        use std::mem::take;
+        // What the iterator holds; a dict or generator drops its own values.
+        let (one, other, more) = match self {
+            Iter::Seq { seq: value, .. } | Iter::Enumerate { inner: value, .. } => {
+                (take(value), Value::None, Vec::new())
+            }
+            Iter::Filter { func, inner } => (take(func), take(inner), Vec::new()),
+            Iter::Values { items: values, .. } | Iter::Zip { inners: values } => {
+                (Value::None, Value::None, take(values))
+            }
+            Iter::Map { func, inners } => (take(func), Value::None, take(inners)),
+            Iter::Range { .. } | Iter::DictKeys { .. } | Iter::Generator(_) => return,
+        };
+        drop_values([one, other].into_iter().chain(more));
+    }
 }
 
 /// A hashable key, normalized as Python compares them (`1 == 1.0 == True`).

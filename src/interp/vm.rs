@@ -111,6 +111,20 @@ pub struct Frame {
     pub owner: Option<Rc<Class>>,
 }
 
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let stack = self.stack.drain(..);
+        let locals = self.locals.drain(..).flatten();
+        let handled = self.handled.drain(..);
+        // A cell shared with a closure stays; its value is dropped with the last holder.
+        let cells = self
+            .cells
+            .drain(..)
+            .filter_map(|cell| Rc::try_unwrap(cell).ok()?.into_inner());
+        super::deep_drop::drop_values(stack.chain(locals).chain(handled).chain(cells));
+    }
+}
+
 impl Frame {
     /// The location of the instruction running (or about to resume).
     pub fn loc(&self) -> super::compile::Loc {
@@ -1245,13 +1259,13 @@ impl Vm {
             }
             Op::Return => {
                 let value = frame.stack.pop().unwrap_or(Value::None);
-                let Some(done) = self.frames.pop() else {
+                let Some(mut done) = self.frames.pop() else {
                     return Ok(Some(Exit::Returned(value)));
                 };
                 if self.frames.len() <= base {
                     return Ok(Some(Exit::Returned(value)));
                 }
-                match done.ret {
+                match std::mem::replace(&mut done.ret, Ret::Value) {
                     Ret::Value => self.push(value),
                     Ret::AwaitedCoro => {
                         if let Some(Value::Coroutine(coro)) = self.frame().stack.pop() {
@@ -1268,6 +1282,7 @@ impl Vm {
                     Ret::Class { name, bases } => {
                         let ns = done
                             .class_ns
+                            .take()
                             .map(|ns| ns.borrow().clone())
                             .unwrap_or_default();
                         let class =
