@@ -487,6 +487,78 @@ print(a == a, [[1]] == [[1]], [[1]] < [[2]])
 }
 
 #[test]
+fn data_nested_millions_deep_is_freed_without_overflowing_the_stack() {
+    let source = "\
+class Node:
+    pass
+
+
+def wrap(value):
+    return lambda: value
+
+
+x = []
+for _ in range(3_000_000):
+    x = [x]
+x = None
+print('list freed')
+for _ in range(300_000):
+    node = Node()
+    node.next = {'k': (wrap([x]),)}
+    x = node
+x = None
+print('chain freed')
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "list freed\nchain freed\n");
+}
+
+#[test]
+fn generators_and_iterators_chained_a_million_deep_are_freed_without_overflowing_the_stack() {
+    let source = "\
+x = iter([])
+for _ in range(1_000_000):
+    x = (y for y in x)
+x = None
+print('generators freed')
+for _ in range(1_000_000):
+    x = map(abs, [x])
+x = None
+print('iterators freed')
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "generators freed\niterators freed\n");
+}
+
+#[test]
+fn a_tuple_nested_too_deeply_to_hash_raises_a_recursion_error() {
+    let source = "\
+t = ()
+u = ()
+for _ in range(300_000):
+    t = (t,)
+    u = (u,)
+for use in [lambda: {t}, lambda: {t: 1}, lambda: t in {}, lambda: t == u, lambda: repr(t)]:
+    try:
+        use()
+    except RecursionError as error:
+        print('RecursionError:', error)
+print(t == t, t in [t], {(1, (2, (3,))): 4})
+";
+    let output = run_source(source);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "RecursionError: maximum recursion depth exceeded while hashing a tuple\n".repeat(3)
+            + "RecursionError: maximum recursion depth exceeded in comparison\n"
+            + "RecursionError: maximum recursion depth exceeded while getting the repr of an object\n"
+            + "True True {(1, (2, (3,))): 4}\n"
+    );
+}
+
+#[test]
 fn a_program_nested_too_deeply_cannot_run_and_does_not_overflow_the_stack() {
     let deep = format!("x = {}1\nprint(x)\n", "-".repeat(100_000));
     let output = run_source(&deep);

@@ -914,9 +914,23 @@ pub fn key_of_str(s: &str) -> Key {
     Key::Str(Rc::from(s))
 }
 
-/// The key of a hashable value without calling Python code; `None` when unhashable.
+/// The key of a hashable value without calling Python code; `None` when unhashable or nested
+/// too deeply (see [`hash_key`]).
 pub fn plain_key(value: &Value) -> Option<Key> {
-    Some(match value {
+    key_within(value, super::vm::RECURSION_LIMIT).ok()
+}
+
+/// Why a value has no key.
+enum NoKey {
+    Unhashable,
+    /// A tuple nested more than the recursion limit deep.
+    TooDeep,
+}
+
+/// The key of `value`, whose tuples may nest at most `depth` levels deep: the key is built by
+/// recursion, which must not overflow the native stack.
+fn key_within(value: &Value, depth: usize) -> Result<Key, NoKey> {
+    Ok(match value {
         Value::None => Key::None,
         Value::Bool(b) => Key::Int(*b as i64),
         Value::Int(i) => Key::Int(*i),
@@ -928,17 +942,27 @@ pub fn plain_key(value: &Value) -> Option<Key> {
             }
         }
         Value::Str(s) => Key::Str(s.clone()),
-        Value::Tuple(items) => Key::Tuple(items.iter().map(plain_key).collect::<Option<Vec<_>>>()?),
+        Value::Tuple(items) => {
+            let depth = depth.checked_sub(1).ok_or(NoKey::TooDeep)?;
+            let keys = items.iter().map(|item| key_within(item, depth));
+            Key::Tuple(keys.collect::<Result<Vec<_>, _>>()?)
+        }
         Value::Type(kind) => Key::Type(kind.name()),
-        Value::List(_) | Value::Dict(_) | Value::Set(_) => return None,
-        other => Key::Identity(other.identity()?),
+        Value::List(_) | Value::Dict(_) | Value::Set(_) => return Err(NoKey::Unhashable),
+        other => Key::Identity(other.identity().ok_or(NoKey::Unhashable)?),
     })
 }
 
+/// The key of a dict key or set member: `TypeError` when it is unhashable, `RecursionError`
+/// when it is a tuple nested more than the recursion limit deep (CPython 3.12 raises it too).
 pub fn hash_key(vm: &mut Vm, value: &Value) -> PyResult<Key> {
-    match plain_key(value) {
-        Some(key) => Ok(key),
-        None => type_err(vm, format!("unhashable type: '{}'", value.type_name())),
+    match key_within(value, super::vm::RECURSION_LIMIT) {
+        Ok(key) => Ok(key),
+        Err(NoKey::Unhashable) => type_err(vm, format!("unhashable type: '{}'", value.type_name())),
+        Err(NoKey::TooDeep) => Err(vm.exception(
+            "RecursionError",
+            "maximum recursion depth exceeded while hashing a tuple",
+        )),
     }
 }
 
@@ -1216,7 +1240,7 @@ pub fn next(vm: &mut Vm, iter: &Value) -> PyResult<Option<Value>> {
 /// All items of an iterable.
 pub fn collect(vm: &mut Vm, value: &Value) -> PyResult<Vec<Value>> {
     match value {
-        Value::List(l) => return Ok(l.borrow().clone()),
+        Value::List(l) => return Ok(l.borrow().to_vec()),
         Value::Tuple(t) => return Ok(t.to_vec()),
         Value::Dict(d) => return Ok(d.borrow().keys()),
         Value::Set(s) => return set_items(&s.borrow()),
@@ -1822,7 +1846,7 @@ pub fn get_attr(vm: &mut Vm, object: &Value, name: &str) -> PyResult<Value> {
                                 let args = instance.attrs.borrow().get("args").cloned();
                                 if let Some(Value::Tuple(args)) = args {
                                     if let Some(Value::List(l)) = args.get(1) {
-                                        return Ok(Value::tuple(l.borrow().clone()));
+                                        return Ok(Value::tuple(l.borrow().to_vec()));
                                     }
                                 }
                             }

@@ -324,7 +324,7 @@ const LIST_METHODS: &[(&str, NativeFn)] = &[
         let Some(value) = arg(&args, 0) else {
             return type_err(vm, "list.remove() takes exactly one argument (0 given)");
         };
-        let items = list.borrow().clone();
+        let items = list.borrow().to_vec();
         for (i, item) in items.iter().enumerate() {
             if super::ops::same_object(item, &value) || equal(vm, item, &value)? {
                 let removed = list.borrow_mut().remove(i);
@@ -339,7 +339,7 @@ const LIST_METHODS: &[(&str, NativeFn)] = &[
         let Some(value) = arg(&args, 0) else {
             return type_err(vm, "index expected 1 argument");
         };
-        let items = list.borrow().clone();
+        let items = list.borrow().to_vec();
         for (i, item) in items.iter().enumerate() {
             if equal(vm, item, &value)? {
                 return Ok(Value::Int(i as i64));
@@ -353,7 +353,7 @@ const LIST_METHODS: &[(&str, NativeFn)] = &[
         let Some(value) = arg(&args, 0) else {
             return type_err(vm, "count expected 1 argument");
         };
-        let items = list.borrow().clone();
+        let items = list.borrow().to_vec();
         let mut n = 0;
         for item in &items {
             if equal(vm, item, &value)? {
@@ -366,9 +366,9 @@ const LIST_METHODS: &[(&str, NativeFn)] = &[
         let list = receiver!(r, List);
         let key = args.take_keyword("key");
         let reverse = args.take_keyword("reverse");
-        let items = list.borrow().clone();
+        let items = list.borrow().to_vec();
         let sorted = sort_values(vm, items, key, reverse)?;
-        *list.borrow_mut() = sorted;
+        *list.borrow_mut() = sorted.into();
         Ok(Value::None)
     }),
     ("reverse", |_, r, _| {
@@ -381,7 +381,7 @@ const LIST_METHODS: &[(&str, NativeFn)] = &[
         Ok(Value::None)
     }),
     ("copy", |_, r, _| {
-        Ok(Value::list(receiver!(r, List).borrow().clone()))
+        Ok(Value::list(receiver!(r, List).borrow().to_vec()))
     }),
 ];
 

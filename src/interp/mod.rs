@@ -10,6 +10,7 @@
 mod asyncio;
 mod builtins;
 mod compile;
+mod deep_drop;
 mod gc;
 mod methods;
 mod ops;

@@ -70,7 +70,7 @@ pub fn binary(vm: &mut Vm, op: Operator, left: &Value, right: &Value) -> PyResul
         }
         (Operator::Add, Value::List(a), Value::List(b)) => {
             vm.reserve_values(a.borrow().len() + b.borrow().len())?;
-            let mut items = a.borrow().clone();
+            let mut items = a.borrow().to_vec();
             items.extend(b.borrow().iter().cloned());
             return Ok(Value::list(items));
         }
@@ -341,7 +341,7 @@ pub fn equal(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
             let (x, y) = (x.borrow().clone(), y.borrow().clone());
             seq_equal(vm, &x, &y)?
         }
-        (Value::Tuple(x), Value::Tuple(y)) => seq_equal(vm, x, y)?,
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || seq_equal(vm, x, y)?,
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ok(true);

@@ -11,19 +11,21 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::compile::Code;
+use super::deep_drop::drop_values;
 use super::vm::Frame;
 use crate::runtime::{FutureId, HandleFlag, Site};
 
 /// A value of the program.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub enum Value {
+    #[default]
     None,
     Bool(bool),
     Int(i64),
     Float(f64),
     Str(Rc<str>),
-    List(Rc<RefCell<Vec<Value>>>),
-    Tuple(Rc<Vec<Value>>),
+    List(Rc<RefCell<Items>>),
+    Tuple(Rc<Items>),
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<Dict>>),
     Range(i64, i64, i64),
@@ -50,6 +52,36 @@ pub enum Value {
     ClassMethod(Rc<Value>),
     /// `super()`: attribute lookup starts after the class, bound to the instance.
     Super(Rc<(Rc<Class>, Value)>),
+}
+
+/// The items of a list or tuple: a `Vec` (through `Deref`) that drops its items without
+/// recursion (see [`super::deep_drop`]).
+#[derive(Default)]
+pub struct Items(Vec<Value>);
+
+impl From<Vec<Value>> for Items {
+    fn from(items: Vec<Value>) -> Self {
+        Items(items)
+    }
+}
+
+impl std::ops::Deref for Items {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Items {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl Drop for Items {
+    fn drop(&mut self) {
+        drop_values(self.0.drain(..));
+    }
 }
 
 /// The built-in types that can be called and named in `isinstance`.
@@ -141,6 +173,19 @@ pub struct Function {
     pub owner: RefCell<Option<std::rc::Weak<Class>>>,
 }
 
+impl Drop for Function {
+    fn drop(&mut self) {
+        let defaults = self.defaults.drain(..);
+        let kwdefaults = self.kwdefaults.drain(..).map(|(_, value)| value);
+        // A cell shared with a live frame or closure stays; its value is dropped with the last.
+        let captured = self
+            .closure
+            .drain(..)
+            .filter_map(|cell| Rc::try_unwrap(cell).ok()?.into_inner());
+        drop_values(defaults.chain(kwdefaults).chain(captured));
+    }
+}
+
 /// A class: single inheritance; `base` is `None` for `object`.
 pub struct Class {
     pub name: Rc<str>,
@@ -185,6 +230,12 @@ pub struct Instance {
     pub attrs: RefCell<FxHashMap<Rc<str>, Value>>,
     /// For exceptions: where it passed, innermost last (path, line, function).
     pub traceback: RefCell<Vec<TracebackEntry>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        drop_values(self.attrs.get_mut().drain().map(|(_, value)| value));
+    }
 }
 
 /// A module: its name and globals.
@@ -281,6 +332,25 @@ pub enum Iter {
     Generator(Rc<RefCell<Generator>>),
 }
 
+impl Drop for Iter {
+    fn drop(&mut self) {
+        use std::mem::take;
+        // What the iterator holds; a dict or generator drops its own values.
+        let (one, other, more) = match self {
+            Iter::Seq { seq: value, .. } | Iter::Enumerate { inner: value, .. } => {
+                (take(value), Value::None, Vec::new())
+            }
+            Iter::Filter { func, inner } => (take(func), take(inner), Vec::new()),
+            Iter::Values { items: values, .. } | Iter::Zip { inners: values } => {
+                (Value::None, Value::None, take(values))
+            }
+            Iter::Map { func, inners } => (take(func), Value::None, take(inners)),
+            Iter::Range { .. } | Iter::DictKeys { .. } | Iter::Generator(_) => return,
+        };
+        drop_values([one, other].into_iter().chain(more));
+    }
+}
+
 /// A hashable key, normalized as Python compares them (`1 == 1.0 == True`).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Key {
@@ -299,6 +369,12 @@ pub struct Dict {
     pub entries: Vec<Option<(Value, Value)>>,
     index: FxHashMap<Key, usize>,
     len: usize,
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        drop_values(self.entries.drain(..).flatten().flat_map(|(k, v)| [k, v]));
+    }
 }
 
 impl Dict {
@@ -377,11 +453,28 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(items)))
+        Value::List(Rc::new(RefCell::new(items.into())))
     }
 
     pub fn tuple(items: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(items))
+        Value::Tuple(Rc::new(items.into()))
+    }
+
+    /// Whether the value holds no other value, so that dropping it cannot recurse.
+    pub fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Str(_)
+                | Value::Range(..)
+                | Value::Type(_)
+                | Value::Handle(_)
+                | Value::Loop
+                | Value::YieldNow
+        )
     }
 
     /// Python's `type(x).__name__`.

@@ -114,6 +114,20 @@ pub struct Frame {
     pub owner: Option<Rc<Class>>,
 }
 
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let stack = self.stack.drain(..);
+        let locals = self.locals.drain(..).flatten();
+        let handled = self.handled.drain(..);
+        // A cell shared with a closure stays; its value is dropped with the last holder.
+        let cells = self
+            .cells
+            .drain(..)
+            .filter_map(|cell| Rc::try_unwrap(cell).ok()?.into_inner());
+        super::deep_drop::drop_values(stack.chain(locals).chain(handled).chain(cells));
+    }
+}
+
 impl Frame {
     /// The location of the instruction running (or about to resume).
     pub fn loc(&self) -> super::compile::Loc {
@@ -1090,13 +1104,13 @@ impl Vm {
             }
             Op::ListToTuple => {
                 if let Value::List(list) = self.pop() {
-                    let items = list.borrow().clone();
+                    let items = list.borrow().to_vec();
                     self.push(Value::tuple(items));
                 }
             }
             Op::ListToSet => {
                 if let Value::List(list) = self.pop() {
-                    let items = list.borrow().clone();
+                    let items = list.borrow().to_vec();
                     let set = super::builtins::make_set(self, items)?;
                     self.push(set);
                 }
@@ -1232,7 +1246,7 @@ impl Vm {
                 let callee = self.pop();
                 let names = match names {
                     Value::Tuple(names) => names,
-                    _ => Rc::new(Vec::new()),
+                    _ => Rc::default(),
                 };
                 let keywords = values.split_off(values.len() - names.len());
                 let keywords = names
@@ -1333,13 +1347,13 @@ impl Vm {
             }
             Op::Return => {
                 let value = frame.stack.pop().unwrap_or(Value::None);
-                let Some(done) = self.frames.pop() else {
+                let Some(mut done) = self.frames.pop() else {
                     return Ok(Some(Exit::Returned(value)));
                 };
                 if self.frames.len() <= base {
                     return Ok(Some(Exit::Returned(value)));
                 }
-                match done.ret {
+                match std::mem::replace(&mut done.ret, Ret::Value) {
                     Ret::Value => self.push(value),
                     Ret::AwaitedCoro => {
                         if let Some(Value::Coroutine(coro)) = self.frame().stack.pop() {
@@ -1362,6 +1376,7 @@ impl Vm {
                     Ret::Class { name, bases } => {
                         let ns = done
                             .class_ns
+                            .take()
                             .map(|ns| ns.borrow().clone())
                             .unwrap_or_default();
                         let class =
