@@ -9,32 +9,13 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use tempfile::TempDir;
-
 mod common;
-use common::{code, stderr, stdout, tasklint};
+use common::{code, project, stderr, stdout, tasklint, write_file};
 
 /// A file with a syntax error: one TL000 finding on line 1.
 const BROKEN: &str = "def f(:\n    pass\n";
 /// A file without findings.
 const CLEAN: &str = "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n";
-
-/// A temporary folder holding `files` (`path`, `content`); parent folders are created.
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    for (path, content) in files {
-        write(dir.path(), path, content.as_bytes());
-    }
-    dir
-}
-
-fn write(root: &Path, path: &str, content: &[u8]) {
-    let path = root.join(path);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("create folder");
-    }
-    fs::write(path, content).expect("write file");
-}
 
 /// The paths of the findings in `--format concise` output, in order.
 fn reported_paths(output: &Output) -> Vec<String> {
@@ -364,7 +345,7 @@ fn a_missing_path_is_named_and_the_rest_is_linted() {
 #[test]
 fn invalid_utf8_is_one_line_naming_the_file() {
     let dir = project(&[("a.py", BROKEN), ("c.py", BROKEN)]);
-    write(dir.path(), "b.py", b"x = '\xff\xfe'\n");
+    write_file(dir.path(), "b.py", b"x = '\xff\xfe'\n");
     let output = tasklint(dir.path(), &["check", "--format", "concise"]);
     assert_eq!(code(&output), 2);
     let errors = stderr(&output);

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use tempfile::TempDir;
 
 mod common;
-use common::{code, stderr, stdout, tasklint};
+use common::{code, stderr, stdout, tasklint, write_file};
 
 /// A Python file with one TL001 finding, on line 4, column 5.
 const KNOWN_PY: &str = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())\n";
@@ -23,20 +23,12 @@ const KNOWN_RS_FINDING: &str = "known.rs:4:5: TL001 ";
 /// A temporary folder holding `known.py`, `known.rs` and `files` (`path`, `content`).
 fn project(files: &[(&str, &[u8])]) -> TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
-    write(dir.path(), "known.py", KNOWN_PY.as_bytes());
-    write(dir.path(), "known.rs", KNOWN_RS.as_bytes());
+    write_file(dir.path(), "known.py", KNOWN_PY.as_bytes());
+    write_file(dir.path(), "known.rs", KNOWN_RS.as_bytes());
     for (path, content) in files {
-        write(dir.path(), path, content);
+        write_file(dir.path(), path, content);
     }
     dir
-}
-
-fn write(root: &Path, path: &str, content: &[u8]) {
-    let path = root.join(path);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("create folder");
-    }
-    fs::write(path, content).expect("write file");
 }
 
 /// Runs `check --format concise` in `dir`; fails the test unless it exits with `expected_code`

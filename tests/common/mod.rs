@@ -22,13 +22,18 @@ pub fn tasklint(dir: &Path, args: &[&str]) -> Output {
 pub fn project(files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
     for (path, content) in files {
-        let path = dir.path().join(path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create folder");
-        }
-        fs::write(path, content).expect("write file");
+        write_file(dir.path(), path, content.as_bytes());
     }
     dir
+}
+
+/// Writes `content` to `path` under `root`, creating its parent folders.
+pub fn write_file(root: &Path, path: &str, content: &[u8]) {
+    let path = root.join(path);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("create folder");
+    }
+    fs::write(path, content).expect("write file");
 }
 
 /// What the process wrote to stdout.
