@@ -122,6 +122,11 @@ impl Excludes {
         Ok(Excludes(matcher))
     }
 
+    /// Whether there is no glob.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Whether `path` is excluded by one of the globs (its parents are not consulted: the walk
     /// does not enter an excluded folder in the first place).
     pub fn is_excluded(&self, path: &Path, is_dir: bool) -> bool {

@@ -1,15 +1,18 @@
 //! Linting a project: every file of a run is read once and goes through two passes.
 //!
 //! 1. In parallel, each file is read, decoded, parsed and its facts for the project index
-//!    extracted ([`python::first_pass`], [`rust::first_pass`]).
+//!    extracted ([`python::first_pass`], [`rust::first_pass`]). A Python module is also checked
+//!    then, against an index of the module alone, and the questions whose answers may depend on
+//!    other modules are written down; its syntax tree is then dropped.
 //! 2. The [`ProjectIndex`] is built from the facts of every file, with the facts of the
 //!    configuration ([`ExternalFacts`]).
-//! 3. In parallel, each file is analyzed by its language's front-end against the index, and the
-//!    suppressions and the rule selection are applied. A file that names nothing async is
-//!    analyzed only if it calls what the index knows may create a coroutine, a future or a
-//!    task (the prefilter). A Python module's syntax tree is kept from the first pass when it
-//!    names something async, and parsed again otherwise; a Rust file is parsed again (syn's
-//!    trees cannot move between threads: see [`rust::FirstPass`]).
+//! 3. In parallel, each file's findings against the index are decided, and the suppressions and
+//!    the rule selection are applied. A Python module keeps the findings of step 1 when the
+//!    project's index answers its questions as its own index did, and is parsed and checked
+//!    again otherwise. A Rust file that names nothing async is analyzed only if it calls what
+//!    the index knows may create a future or a task (the prefilter); a Rust file that is
+//!    analyzed is parsed again (syn's trees cannot move between threads: see
+//!    [`rust::FirstPass`]).
 //!
 //! With [`Settings::fix`], step 3 also applies the findings' fixes ([`crate::fix`]) and lints
 //! the fixed text again, until no fix applies (at most [`MAX_FIX_PASSES`] passes), against the
@@ -52,8 +55,10 @@ pub struct Settings {
     /// Functions outside the project that return tasks, are coroutine functions, or always or
     /// never suspend (`tasklint.toml`).
     pub external: ExternalFacts,
-    /// Skip the rules on files that cannot have a finding (see [`python::second_pass`] and
-    /// [`rust::second_pass`]). On by default; turned off only to check that it changes nothing.
+    /// Skip work that cannot change a finding: keep the first pass's findings of a Python module
+    /// when the index agrees ([`python::second_pass`]), skip the rules on Rust files that cannot
+    /// have a finding ([`rust::second_pass`]). On by default; turned off only to check that it
+    /// changes nothing.
     pub prefilter: bool,
     /// Apply the fixes of this level (`--fix`), to a fixed point, and report what remains.
     pub fix: Option<FixLevel>,
@@ -222,7 +227,7 @@ pub fn lint_files<'r>(
                     path: file.display.clone(),
                     cause,
                 })?;
-                prepare(&file.display, bytes)
+                prepare(&file.display, bytes, &settings.external)
             })
         })
         .collect();
@@ -258,7 +263,9 @@ pub fn lint_bytes(
     bytes: Vec<u8>,
     settings: &Settings,
 ) -> Result<FileReport, FileError> {
-    let (file, facts) = isolated(display_path, || prepare(display_path, bytes))?;
+    let (file, facts) = isolated(display_path, || {
+        prepare(display_path, bytes, &settings.external)
+    })?;
     let index = build_index(vec![facts], &settings.external);
     isolated(display_path, || {
         Ok(lint_and_fix(file, settings, &settings.rules, &index))
@@ -275,17 +282,30 @@ fn isolated<T>(path: &str, work: impl FnOnce() -> Result<T, FileError>) -> Resul
     })
 }
 
-/// The first pass over one file: decode, parse, extract its facts. Files of unknown language
-/// are treated as Python.
-fn prepare(display_path: &str, bytes: Vec<u8>) -> Result<(PreparedFile, Facts), FileError> {
+/// The first pass over one file: decode, parse, extract its facts (see [`parse`]). Files of
+/// unknown language are treated as Python.
+fn prepare(
+    display_path: &str,
+    bytes: Vec<u8>,
+    external: &ExternalFacts,
+) -> Result<(PreparedFile, Facts), FileError> {
     let language = Language::of(Path::new(display_path));
     let python = language != Some(Language::Rust);
     let (text, encoding) = decode(display_path, bytes, python)?;
-    Ok(parse(SourceFile::new(display_path, text), encoding))
+    Ok(parse(
+        SourceFile::new(display_path, text),
+        encoding,
+        external,
+    ))
 }
 
-/// Parses a decoded file and extracts its facts; its language follows from its path.
-fn parse(source: SourceFile, encoding: Encoding) -> (PreparedFile, Facts) {
+/// Parses a decoded file and extracts its facts (a Python module is also checked on its own,
+/// with the configuration's `external` facts); its language follows from its path.
+fn parse(
+    source: SourceFile,
+    encoding: Encoding,
+    external: &ExternalFacts,
+) -> (PreparedFile, Facts) {
     match Language::of(Path::new(&source.path)) {
         Some(Language::Rust) => {
             let (facts, first_pass) = rust::first_pass(&source);
@@ -297,7 +317,7 @@ fn parse(source: SourceFile, encoding: Encoding) -> (PreparedFile, Facts) {
             (file, Facts::Rust(facts))
         }
         Some(Language::Python) | None => {
-            let (facts, first_pass) = python::first_pass(&source);
+            let (facts, first_pass) = python::first_pass(&source, external);
             let file = PreparedFile {
                 source,
                 encoding,
@@ -405,7 +425,7 @@ fn lint_and_fix(
     match settings.fix {
         None => first,
         Some(level) => fix_file(first, level, |source| {
-            relint(source, encoding, settings.prefilter, rules, index)
+            relint(source, encoding, settings, rules, index)
         }),
     }
 }
@@ -462,11 +482,11 @@ fn fix_file(
 fn relint(
     source: SourceFile,
     encoding: Encoding,
-    prefilter: bool,
+    settings: &Settings,
     rules: &FileRules,
     index: &ProjectIndex,
 ) -> Result<FileReport, String> {
-    let (file, _) = parse(source, encoding);
+    let (file, _) = parse(source, encoding, &settings.external);
     if let Some(error) = file.syntax.error() {
         let position = file.source.position(error.range.start);
         return Err(format!(
@@ -474,7 +494,7 @@ fn relint(
             file.source.path, position.line, position.column, error.message
         ));
     }
-    Ok(lint_prepared(file, prefilter, rules, index))
+    Ok(lint_prepared(file, settings.prefilter, rules, index))
 }
 
 impl Syntax {
@@ -501,9 +521,9 @@ fn lint_prepared(
         encoding,
         syntax,
     } = file;
-    let (analysis, language) = match &syntax {
+    let (analysis, language) = match syntax {
         Syntax::Rust(first_pass) => (
-            rust::second_pass(&source, first_pass, &index.rust, prefilter),
+            rust::second_pass(&source, &first_pass, &index.rust, prefilter),
             Language::Rust,
         ),
         Syntax::Python(first_pass) => (
@@ -511,7 +531,6 @@ fn lint_prepared(
             Language::Python,
         ),
     };
-    drop(syntax);
     let mut suppressions =
         Suppressions::parse(&source, language, &analysis.comments, &analysis.items);
     let enabled = analysis
@@ -553,7 +572,8 @@ mod tests {
     /// level with the real parser and rules.
     fn fix_with(offset: usize, text: &str) -> FileReport {
         let settings = Settings::default();
-        let (file, facts) = prepare("app.py", CODE.as_bytes().to_vec()).expect("decodes");
+        let (file, facts) =
+            prepare("app.py", CODE.as_bytes().to_vec(), &settings.external).expect("decodes");
         let index = build_index(vec![facts], &settings.external);
         let mut first = lint_prepared(file, settings.prefilter, &settings.rules, &index);
         first.diagnostics.push(
@@ -561,13 +581,7 @@ mod tests {
                 .with_fix(Some(Fix::safe("edit", vec![Edit::insert(offset, text)]))),
         );
         fix_file(first, FixLevel::Safe, |source| {
-            relint(
-                source,
-                Encoding::Utf8,
-                settings.prefilter,
-                &settings.rules,
-                &index,
-            )
+            relint(source, Encoding::Utf8, &settings, &settings.rules, &index)
         })
     }
 

@@ -1,7 +1,10 @@
-//! The prefilter never changes results: the files of `fixtures/`, each project of
-//! `fixtures/projects/` (whose modules import each other), and the folder named by
-//! `TASKLINT_CORPUS` (the pinned real-world corpus) are linted as one project with the prefilter
-//! on and off, with every rule enabled, and the findings must be identical.
+//! The work tasklint skips never changes results (`Settings::prefilter`: a Python module keeps
+//! the findings of its first pass when the project's index answers as the module's own index
+//! did; a Rust file that names nothing async is analyzed only if it calls what may create work):
+//! the files of `fixtures/`, each project of `fixtures/projects/` (whose modules import each
+//! other), and the folder named by `TASKLINT_CORPUS` (the pinned real-world corpus) are linted as
+//! one project with the skipping on and off, with every rule enabled, and the findings must be
+//! identical.
 
 use std::path::{Path, PathBuf};
 

@@ -16,9 +16,9 @@
 //! the way up, so the walk asks once per folder and a project with one configuration reads it
 //! once.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::config::{self, Config, ConfigError};
 use super::selector::{enabled_rules, RuleSelection, RuleSelector};
@@ -64,7 +64,7 @@ pub struct Configs {
     /// The built-in defaults, for files without a configuration.
     defaults: Arc<Resolved>,
     /// Folder → the configuration that applies in it (`None`: the defaults).
-    by_folder: Mutex<HashMap<PathBuf, Option<Arc<Resolved>>>>,
+    by_folder: RwLock<FxHashMap<PathBuf, Option<Arc<Resolved>>>>,
     /// Configurations that could not be read, in the order they were met.
     errors: Mutex<Vec<ConfigError>>,
 }
@@ -110,7 +110,7 @@ impl Configs {
             overrides,
             fixed,
             defaults,
-            by_folder: Mutex::new(HashMap::new()),
+            by_folder: RwLock::new(FxHashMap::default()),
             errors: Mutex::new(Vec::new()),
         })
     }
@@ -119,31 +119,41 @@ impl Configs {
     /// A configuration that cannot be read is recorded (see [`Configs::errors`]) and the
     /// defaults apply instead.
     fn for_folder(&self, folder: &Path) -> Arc<Resolved> {
-        self.try_for_folder(folder).unwrap_or_else(|error| {
-            let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
-            if !errors
-                .iter()
-                .any(|known| known.to_string() == error.to_string())
-            {
-                errors.push(error);
-            }
-            Arc::clone(&self.defaults)
-        })
+        self.for_absolute_folder(&self.absolute(folder))
+    }
+
+    /// [`Configs::for_folder`] of an absolute, normalized `folder`.
+    fn for_absolute_folder(&self, folder: &Path) -> Arc<Resolved> {
+        self.try_for_absolute_folder(folder)
+            .unwrap_or_else(|error| {
+                let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
+                if !errors
+                    .iter()
+                    .any(|known| known.to_string() == error.to_string())
+                {
+                    errors.push(error);
+                }
+                Arc::clone(&self.defaults)
+            })
     }
 
     /// [`Configs::for_folder`], with the error of a configuration that cannot be read.
     pub fn try_for_folder(&self, folder: &Path) -> Result<Arc<Resolved>, ConfigError> {
+        self.try_for_absolute_folder(&self.absolute(folder))
+    }
+
+    fn try_for_absolute_folder(&self, folder: &Path) -> Result<Arc<Resolved>, ConfigError> {
         if let Some(fixed) = &self.fixed {
             return Ok(Arc::clone(fixed));
         }
         Ok(self
-            .nearest(&self.absolute(folder))?
+            .nearest(folder)?
             .unwrap_or_else(|| Arc::clone(&self.defaults)))
     }
 
     /// The configuration that applies to the file `path`: that of its folder.
     fn for_file(&self, path: &Path) -> Arc<Resolved> {
-        self.for_folder(&self.folder_of(path))
+        self.for_absolute_folder(&self.folder_of(path))
     }
 
     /// The rules of each of `files` (in order), and the index hooks of their configurations
@@ -236,9 +246,18 @@ impl Configs {
     /// The configuration of the nearest folder at or above `folder` that has one, cached for
     /// `folder` and each folder on the way.
     fn nearest(&self, folder: &Path) -> Result<Option<Arc<Resolved>>, ConfigError> {
+        // Every file of a folder asks, from several threads: the common case only reads.
+        if let Some(cached) = self
+            .by_folder
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(folder)
+        {
+            return Ok(cached.clone());
+        }
         let mut by_folder = self
             .by_folder
-            .lock()
+            .write()
             .unwrap_or_else(PoisonError::into_inner);
         let mut visited = Vec::new();
         let mut found = None;
@@ -266,7 +285,8 @@ impl ConfiguredWalk for Configs {
     fn excludes(&self, path: &Path, is_dir: bool) -> bool {
         let resolved = self.for_file(path);
         (is_dir && resolved.default_folders && is_default_excluded_folder(path))
-            || resolved.excludes.is_excluded(&self.absolute(path), is_dir)
+            || (!resolved.excludes.is_empty()
+                && resolved.excludes.is_excluded(&self.absolute(path), is_dir))
     }
 
     fn respects_ignore_files(&self, root: &Path) -> bool {

@@ -367,6 +367,17 @@ pub fn relative_to(path: &Path, cwd: &Path) -> PathBuf {
 /// `path` without `.` components and with each `..` removing the component before it (no file
 /// system access, so symbolic links are not resolved).
 pub fn normalize(path: &Path) -> PathBuf {
+    // The common case: no `.`, `..` or doubled separator, no separator at the end.
+    let is_separator = |byte: &u8| matches!(byte, b'/' | b'\\');
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let is_plain = !bytes.starts_with(b".")
+        && !bytes.last().is_some_and(is_separator)
+        && !bytes
+            .windows(2)
+            .any(|pair| is_separator(&pair[0]) && (pair[1] == b'.' || is_separator(&pair[1])));
+    if is_plain {
+        return path.to_path_buf();
+    }
     let mut normal = PathBuf::new();
     for component in path.components() {
         match component {
@@ -537,5 +548,14 @@ mod tests {
             Path::new("/ws/b/x.rs")
         );
         assert_eq!(normalize(Path::new("./a/../../b")), Path::new("../b"));
+    }
+
+    #[test]
+    fn normalizing_keeps_plain_paths_and_tidies_separators() {
+        let plain = Path::new("/ws/.hidden/a.b/x.py");
+        assert_eq!(normalize(plain).as_os_str(), plain.as_os_str());
+        for (messy, tidy) in [("/ws//a/", "/ws/a"), ("/ws/./a", "/ws/a"), ("a/.", "a")] {
+            assert_eq!(normalize(Path::new(messy)).as_os_str(), tidy, "{messy}");
+        }
     }
 }

@@ -3,9 +3,6 @@
 //! (a call of a coroutine function of this module, of another module of the project, or of
 //! asyncio).
 
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
 use ruff_python_ast::{self as ast, Expr};
 
 use super::index::{Returns, TaskSite};
@@ -43,23 +40,6 @@ const TASK_FUNCTIONS: &[&str] = &[
 /// source of its own (a cheap test before looking for task wrappers).
 pub const TASK_SOURCE_WORDS: &[&str] =
     &["create_task", "ensure_future", "run_coroutine_threadsafe"];
-
-/// Whether a module's text names something async of its own: `async`/`await` (which also
-/// covers every import from asyncio), a task source, or a coroutine method of an event loop.
-/// A module that names none of these has no finding unless it calls a project function that
-/// creates a coroutine or a task (see [`PythonIndex::may_create_work`]).
-///
-/// [`PythonIndex::may_create_work`]: super::index::PythonIndex::may_create_work
-pub fn names_async(text: &str) -> bool {
-    static ASYNC_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        let words = ["async", "await"]
-            .iter()
-            .chain(TASK_SOURCE_WORDS)
-            .chain(LOOP_COROUTINE_METHODS);
-        AhoCorasick::new(words).expect("the words are plain strings")
-    });
-    ASYNC_WORDS.is_match(text)
-}
 
 /// asyncio functions that return a future over other awaitables.
 const AGGREGATE_FUNCTIONS: &[&str] = &[
@@ -193,16 +173,15 @@ impl Resolver<'_, '_> {
         call: &ast::ExprCall,
         qualified: Option<String>,
     ) -> Option<Created> {
-        let (index, module) = self.project?;
+        let project = self.project?;
         let reference = match qualified {
             Some(qualified) => Reference::Imported(qualified),
             None => {
-                if !self.may_name_project_function(&call.func) && !index.configures_methods() {
+                if !self.may_name_project_function(&call.func) && !project.configures_methods() {
                     return None;
                 }
                 // A name neither imported nor defined by the module is a builtin or a local.
-                if matches!(&*call.func, Expr::Name(name) if !index.defines(module, name.id.as_str()))
-                {
+                if matches!(&*call.func, Expr::Name(name) if !project.defines(name.id.as_str())) {
                     return None;
                 }
                 self.reference(&call.func)?
@@ -213,7 +192,7 @@ impl Resolver<'_, '_> {
             Expr::Name(name) => name.id.as_str(),
             _ => return None,
         };
-        Some(match index.returns(module, &reference)? {
+        Some(match project.returns(&reference)? {
             Returns::Coroutine => Created::Coroutine {
                 name: name.to_owned(),
                 asyncio: false,

@@ -7,7 +7,7 @@ use ruff_text_size::Ranged;
 
 use super::calls::{discarding_registrar, Created};
 use super::flow::{follow, Handle, HandleFlow};
-use super::index::{ModuleId, PythonIndex};
+use super::index::ModuleView;
 use super::resolve::{EnclosingClass, Resolver};
 use super::rules::{tl001, tl002, tl003, tl004};
 use super::semantic::{self_attribute, FunctionScope, Module};
@@ -39,9 +39,9 @@ pub struct Checker<'a, 'm> {
     pub module: &'m Module<'a>,
     pub source: &'m SourceFile,
     body: &'a [Stmt],
-    /// The project index and this module's place in it (absent when the file is not part of
-    /// the index).
-    project: Option<(&'m PythonIndex, ModuleId)>,
+    /// The project index as this module sees it (absent when the file is not part of the
+    /// index).
+    project: Option<ModuleView<'m>>,
     frames: Vec<Frame<'a>>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -51,13 +51,13 @@ impl<'a, 'm> Checker<'a, 'm> {
         module: &'m Module<'a>,
         source: &'m SourceFile,
         body: &'a [Stmt],
-        index: &'m PythonIndex,
+        project: Option<ModuleView<'m>>,
     ) -> Self {
         Checker {
             module,
             source,
             body,
-            project: index.module_id(&source.path).map(|id| (index, id)),
+            project,
             frames: Vec::new(),
             diagnostics: Vec::new(),
         }
@@ -263,6 +263,11 @@ impl<'a, 'm> Checker<'a, 'm> {
     }
 
     fn on_call(&mut self, call: &'a ast::ExprCall, use_: Use<'a>) {
+        // An awaited value is consumed, and one inspected or used otherwise may be kept: no
+        // rule looks at what such a call creates, so the index is not asked.
+        if matches!(use_, Use::Awaited | Use::Inspected | Use::Other) {
+            return;
+        }
         let Some(created) = self.resolver().created_by(call) else {
             return;
         };

@@ -2,10 +2,11 @@
 //! extracts its facts for the project index, builds its semantic model and runs the Python
 //! detectors.
 //!
-//! A module is parsed once, in the first pass ([`first_pass`]). Its tree is kept for the rules
-//! when the module names something async; a module that does not is analyzed in the second pass
-//! ([`second_pass`]) only if it names a function that the project index knows creates a
-//! coroutine or a task, and is parsed again then.
+//! A module is parsed once, in the first pass ([`first_pass`]), which extracts its facts for
+//! the index and checks it against an index of the module alone, writing down the questions
+//! whose answers may depend on other modules ([`index::Asked`]). The second pass
+//! ([`second_pass`]) keeps those findings when the project's index gives the same answers, and
+//! parses and checks the module again otherwise. No syntax tree outlives its pass.
 //!
 //! Nesting is bounded before anything walks the syntax tree: the parser grows its own stack as
 //! it goes, but the detectors recurse once per level of the tree. A module with more than
@@ -33,7 +34,9 @@ mod rules;
 mod semantic;
 mod uses;
 
+use self::index::{ModuleView, PythonIndex};
 use crate::diagnostic::Diagnostic;
+use crate::index::external::ExternalFacts;
 use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
@@ -53,8 +56,8 @@ impl ParsedModule {
     }
 }
 
-/// What the first pass keeps of a module for the second: its comments, and its syntax error,
-/// its tree, or nothing when it names nothing async.
+/// What the first pass keeps of a module for the second: its comments, and its syntax error or
+/// what checking it on its own found.
 #[derive(Debug)]
 pub struct FirstPass {
     comments: Vec<Range<usize>>,
@@ -64,45 +67,62 @@ pub struct FirstPass {
 #[derive(Debug)]
 enum Outcome {
     SyntaxError(Diagnostic),
-    /// The module names something async ([`calls::names_async`]): its tree, for the rules.
-    Async(ModModule),
-    /// The module names nothing async: the rules can only find a call of a project function
-    /// that creates a coroutine or a task, so the tree is dropped, and the module is parsed
-    /// again only if the index says it names one.
-    Plain,
+    /// The module's findings against an index of the module alone, and the questions asked of
+    /// that index whose answers may depend on other modules.
+    Checked {
+        diagnostics: Vec<Diagnostic>,
+        asked: index::Asked,
+    },
 }
 
-/// The first pass over a module: parses it once, for its index facts and what the second pass
-/// needs.
-pub fn first_pass(source: &SourceFile) -> (index::PythonFileFacts, FirstPass) {
+/// The first pass over a module: parses it once, extracts its index facts, and checks it
+/// against an index of the module alone (with the configuration's `external` facts).
+pub fn first_pass(
+    source: &SourceFile,
+    external: &ExternalFacts,
+) -> (index::PythonFileFacts, FirstPass) {
     crate::panics::debug_panic_point(&source.path);
     let ParsedModule { comments, syntax } = parse(source);
-    let facts = index::extract(source, syntax.as_ref().ok());
-    let outcome = match syntax {
-        Err(syntax_error) => Outcome::SyntaxError(syntax_error),
-        Ok(module) if calls::names_async(&source.text) => Outcome::Async(module),
-        Ok(_) => Outcome::Plain,
+    let (facts, outcome) = match syntax {
+        Err(syntax_error) => (
+            index::extract(source, None),
+            Outcome::SyntaxError(syntax_error),
+        ),
+        Ok(module) => {
+            let model = semantic::Module::new(&module.body);
+            let facts = index::extract(source, Some((&module, &model)));
+            let alone = PythonIndex::of_module(&facts, external);
+            let asked = index::Asked::default();
+            let project = ModuleView::new(&alone, &source.path, Some(&asked));
+            let diagnostics = check(source, &module, &model, project);
+            (facts, Outcome::Checked { diagnostics, asked })
+        }
     };
     (facts, FirstPass { comments, outcome })
 }
 
-/// The second pass over a module: its findings against the project index. With `prefilter`
-/// off, a module that names nothing async is analyzed all the same.
+/// The second pass over a module: its findings against the project index. Those of the first
+/// pass stand when the index answers every question as the module's own index did (always
+/// checked again with `prefilter` off).
 pub fn second_pass(
     source: &SourceFile,
-    first: &FirstPass,
-    index: &index::PythonIndex,
+    first: FirstPass,
+    index: &PythonIndex,
     prefilter: bool,
 ) -> Analysis {
-    let diagnostics = match &first.outcome {
-        Outcome::SyntaxError(error) => vec![error.clone()],
-        Outcome::Async(module) => check(source, module, index),
-        Outcome::Plain if prefilter && !index.may_create_work(&source.text) => Vec::new(),
-        Outcome::Plain => return analyze(source, &parse(source), index),
+    let FirstPass { comments, outcome } = first;
+    let diagnostics = match outcome {
+        Outcome::SyntaxError(error) => vec![error],
+        Outcome::Checked { diagnostics, asked }
+            if prefilter && asked.agrees_with(index, &source.path) =>
+        {
+            diagnostics
+        }
+        Outcome::Checked { .. } => return analyze(source, &parse(source), index),
     };
     Analysis {
         diagnostics,
-        comments: first.comments.clone(),
+        comments,
         ..Analysis::default()
     }
 }
@@ -112,7 +132,7 @@ impl FirstPass {
     pub fn syntax_error(&self) -> Option<&Diagnostic> {
         match &self.outcome {
             Outcome::SyntaxError(error) => Some(error),
-            _ => None,
+            Outcome::Checked { .. } => None,
         }
     }
 }
@@ -255,10 +275,14 @@ fn too_deep_error(range: TextRange) -> Diagnostic {
 
 /// Analyzes one parsed module against the project index. A module that does not parse yields
 /// one `TL000 syntax-error` finding and nothing else.
-fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonIndex) -> Analysis {
+fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &PythonIndex) -> Analysis {
     let diagnostics = match &parsed.syntax {
         Err(syntax_error) => vec![syntax_error.clone()],
-        Ok(module) => check(source, module, index),
+        Ok(module) => {
+            let model = semantic::Module::new(&module.body);
+            let project = ModuleView::new(index, &source.path, None);
+            check(source, module, &model, project)
+        }
     };
     Analysis {
         diagnostics,
@@ -267,12 +291,16 @@ fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &index::PythonInde
     }
 }
 
-/// The detectors' findings in a module that parses.
-fn check(source: &SourceFile, module: &ModModule, index: &index::PythonIndex) -> Vec<Diagnostic> {
+/// The detectors' findings in a module that parses, given its semantic model and the index as
+/// the module sees it.
+fn check<'a>(
+    source: &SourceFile,
+    module: &'a ModModule,
+    model: &semantic::Module<'a>,
+    project: Option<ModuleView<'_>>,
+) -> Vec<Diagnostic> {
     crate::panics::debug_panic_point(&source.path);
-    let body = &module.body;
-    let model = semantic::Module::new(body);
-    checker::Checker::new(&model, source, body, index).run()
+    checker::Checker::new(model, source, &module.body, project).run()
 }
 
 fn syntax_error(error: &ParseError) -> Diagnostic {

@@ -4,7 +4,7 @@
 
 use ruff_python_ast::{self as ast, Expr};
 
-use super::index::{Awaiting, ModuleId, PythonIndex};
+use super::index::{Awaiting, ModuleView};
 use super::semantic::{dotted, is_self, Callable, FunctionScope, Module};
 
 /// A reference to a function or class that the project index may know, as written where it is
@@ -42,8 +42,8 @@ pub struct Resolver<'r, 'a> {
     /// The enclosing function and lambda scopes, outermost first.
     pub scopes: Vec<&'r FunctionScope<'a>>,
     pub class: Option<EnclosingClass<'r>>,
-    /// The project index and this module's place in it; `None` in the index pass.
-    pub project: Option<(&'r PythonIndex, ModuleId)>,
+    /// The project index as this module sees it; `None` in the index pass.
+    pub project: Option<ModuleView<'r>>,
 }
 
 impl<'a> Resolver<'_, 'a> {
@@ -162,14 +162,14 @@ impl<'a> Resolver<'_, 'a> {
     /// coroutines that never suspend (and functions configured as never suspending) run
     /// inline; anything else counts as suspending.
     pub fn awaiting(&self, awaited: &Expr) -> Awaiting {
-        let Some((index, module)) = self.project else {
+        let Some(project) = self.project else {
             return Awaiting::Suspends;
         };
         let Expr::Call(call) = awaited else {
             return Awaiting::Suspends;
         };
         match self.reference(&call.func) {
-            Some(reference) => index.awaiting(module, &reference),
+            Some(reference) => project.awaiting(&reference),
             None => Awaiting::Suspends,
         }
     }
@@ -179,11 +179,11 @@ impl Resolver<'_, '_> {
     /// What a call of a project function changes that this code sees (see
     /// [`PythonIndex::changes`]); nothing before the index is built.
     pub fn changes_of_call(&self, call: &ast::ExprCall) -> Vec<String> {
-        let Some((index, module)) = self.project else {
+        let Some(project) = self.project else {
             return Vec::new();
         };
         match self.reference(&call.func) {
-            Some(reference) => index.changes(module, &reference),
+            Some(reference) => project.changes(&reference),
             None => Vec::new(),
         }
     }

@@ -6,8 +6,6 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::uses::for_each_child_body;
-
 /// Module-level facts.
 #[derive(Debug, Default)]
 pub struct Module<'a> {
@@ -124,31 +122,6 @@ impl<'a> Module<'a> {
                 }
             }
         }
-        module
-    }
-
-    /// The module's imports only (no classes, functions or event loops): enough to resolve the
-    /// names of a module that creates no task.
-    pub fn imports_of(body: &'a [Stmt]) -> Self {
-        fn collect<'a>(module: &mut Module<'a>, body: &'a [Stmt]) {
-            for stmt in body {
-                match stmt {
-                    Stmt::Import(_) | Stmt::ImportFrom(_) => {
-                        for (local, qualified) in imported_names(stmt) {
-                            if local == "*" {
-                                module.star_imports_asyncio |= qualified == "asyncio";
-                            } else {
-                                module.imports.insert(local, qualified);
-                            }
-                        }
-                    }
-                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                    _ => for_each_child_body(stmt, |body| collect(module, body)),
-                }
-            }
-        }
-        let mut module = Module::default();
-        collect(&mut module, body);
         module
     }
 

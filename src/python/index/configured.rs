@@ -75,13 +75,6 @@ impl ConfiguredNames {
         }
     }
 
-    /// Every dotted name of the four lists.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.lists()
-            .into_iter()
-            .flat_map(|names| names.dotted.iter().map(String::as_str))
-    }
-
     /// Whether a list names a method (which a call on a receiver of any type may match).
     pub fn have_methods(&self) -> bool {
         self.lists().iter().any(|names| names.has_methods())

@@ -26,7 +26,7 @@ use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
 use crate::source::SourceFile;
 
 /// What one file contributes to the index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PythonFileFacts {
     /// The path the file is reported under.
     pub(super) path: String,
@@ -40,7 +40,7 @@ pub struct PythonFileFacts {
 }
 
 /// A class defined at the module's top level or in another such class.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct ClassFacts {
     /// Its dotted path in the module (`Outer.Inner`).
     pub path: String,
@@ -50,7 +50,7 @@ pub(super) struct ClassFacts {
 }
 
 /// A function defined at the module's top level or in a class of [`ClassFacts`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct FunctionFacts {
     /// Its dotted path in the module (`spawn`, `Cache.refresh`).
     pub path: String,
@@ -65,7 +65,7 @@ pub(super) struct FunctionFacts {
     pub calls: Vec<Reference>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum FunctionKind {
     /// An `async def` whose call makes a coroutine (see [`callable_of`]).
     Coroutine(CoroutineFacts),
@@ -88,7 +88,7 @@ impl FunctionKind {
 }
 
 /// What a coroutine awaits.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct CoroutineFacts {
     /// It awaits something that is not a call of a name the project may define (a future, a
     /// task, `async for`, `async with`), or its body is unknown (a stub, an abstract method, a
@@ -99,7 +99,7 @@ pub(super) struct CoroutineFacts {
 }
 
 /// The calls whose result a plain function returns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct ReturnedCalls {
     /// Where it creates a task it returns and does not keep itself.
     pub created_task: Option<Site>,
@@ -123,31 +123,25 @@ impl Site {
     }
 }
 
-/// Extracts one file's facts from its syntax tree; a file that does not parse (`None`)
-/// contributes its path only.
-pub fn extract(source: &SourceFile, module: Option<&ModModule>) -> PythonFileFacts {
+/// Extracts one file's facts from its syntax tree and semantic model; a file that does not
+/// parse (`None`) contributes its path only.
+pub fn extract(source: &SourceFile, parsed: Option<(&ModModule, &Module<'_>)>) -> PythonFileFacts {
     let mut facts = PythonFileFacts {
         path: source.path.clone(),
         is_stub: source.path.ends_with(".pyi"),
         ..PythonFileFacts::default()
     };
-    let Some(module) = module else {
+    let Some((module, model)) = parsed else {
         return facts;
     };
     let text = &source.text;
     let creates_tasks = TASK_SOURCE_WORDS.iter().any(|word| text.contains(word));
-    // Classes, functions and event loops matter to task sources only.
-    let model = if creates_tasks {
-        Module::new(&module.body)
-    } else {
-        Module::imports_of(&module.body)
-    };
     facts.imports = model
         .imports()
         .map(|(local, qualified)| (local.to_owned(), qualified.to_owned()))
         .collect();
     let mut extractor = Extractor {
-        model: &model,
+        model,
         source,
         changing: if text.contains("async") {
             called_from_coroutine_loops(&module.body)

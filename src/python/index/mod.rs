@@ -25,6 +25,7 @@
 mod configured;
 mod facts;
 mod modules;
+mod view;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -33,6 +34,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use facts::{extract, PythonFileFacts};
+pub use view::{Asked, ModuleView};
 
 use self::configured::{ConfiguredNames, NameSet};
 use self::facts::{FunctionKind, Site};
@@ -108,9 +110,6 @@ pub struct PythonIndex {
     /// For each function, the state it changes itself that outlives the call.
     changes: Vec<Vec<String>>,
     configured: ConfiguredNames,
-    /// The names through which a module may call a function that creates a coroutine or a
-    /// task (see [`PythonIndex::may_create_work`]).
-    work_creating_names: FxHashSet<String>,
 }
 
 #[derive(Debug)]
@@ -347,7 +346,6 @@ impl PythonIndex {
         }
         index.suspending = index.find_suspending();
         index.wrappers = index.find_wrappers();
-        index.work_creating_names = index.work_creating_names();
         // What the fixpoints read is not needed any more.
         index
             .functions
@@ -356,19 +354,16 @@ impl PythonIndex {
         index
     }
 
+    /// The index of one module on its own, with the facts of the configuration: what the
+    /// first pass checks the module against (see [`view`]).
+    pub fn of_module(file: &PythonFileFacts, external: &ExternalFacts) -> Self {
+        PythonIndex::build(vec![file.clone()], external)
+    }
+
     /// Whether the configuration names a method, which a call on a receiver of any type may
     /// match.
     pub fn configures_methods(&self) -> bool {
         self.configured.have_methods()
-    }
-
-    /// Whether a module with this text may call a function that creates a coroutine or a task
-    /// (a project coroutine function or task wrapper, or a configured function): whether it
-    /// names one, by its own name or by a name an import of the project binds to it. A call
-    /// resolves to such a function only through one of these names.
-    pub fn may_create_work(&self, text: &str) -> bool {
-        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|word| self.work_creating_names.contains(word))
     }
 
     /// Whether `module` defines a function or class `name` at its top level.
@@ -732,36 +727,6 @@ impl PythonIndex {
         may_suspend(&graph)
     }
 
-    /// The names of [`PythonIndex::may_create_work`]: the last part of every project coroutine
-    /// function and task wrapper and of every configured name, then (to a fixpoint) every
-    /// name an import binds to one of these (`from .jobs import fetch as get`).
-    fn work_creating_names(&self) -> FxHashSet<String> {
-        let mut names: FxHashSet<String> = self
-            .functions
-            .iter()
-            .enumerate()
-            .filter(|(id, _)| self.is_coroutine(*id) || self.wrappers.contains_key(id))
-            .map(|(_, function)| last_part(&function.path))
-            .chain(self.configured.names().map(last_part))
-            .map(str::to_owned)
-            .collect();
-        loop {
-            let bound: Vec<String> = self
-                .modules
-                .iter()
-                .flat_map(|module| &module.imports)
-                .filter(|(local, target)| {
-                    !names.contains(local.as_str()) && names.contains(last_part(target))
-                })
-                .map(|(local, _)| local.clone())
-                .collect();
-            if bound.is_empty() {
-                return names;
-            }
-            names.extend(bound);
-        }
-    }
-
     /// The task wrappers: functions returning a task they create and do not keep, or what a
     /// configured task function returns, then (to a fixpoint) functions returning what a
     /// wrapper returns.
@@ -856,7 +821,7 @@ mod tests {
             .iter()
             .map(|(path, text)| {
                 let source = SourceFile::new(*path, *text);
-                super::super::first_pass(&source).0
+                super::super::first_pass(&source, &ExternalFacts::default()).0
             })
             .collect();
         PythonIndex::build(facts, &ExternalFacts::default())
