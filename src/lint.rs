@@ -308,7 +308,7 @@ fn parse(
 ) -> (PreparedFile, Facts) {
     match Language::of(Path::new(&source.path)) {
         Some(Language::Rust) => {
-            let (facts, first_pass) = rust::first_pass(&source);
+            let (facts, first_pass) = rust::first_pass(&source, external);
             let file = PreparedFile {
                 source,
                 encoding,
@@ -523,7 +523,7 @@ fn lint_prepared(
     } = file;
     let (analysis, language) = match syntax {
         Syntax::Rust(first_pass) => (
-            rust::second_pass(&source, &first_pass, &index.rust, prefilter),
+            rust::second_pass(&source, first_pass, &index.rust, prefilter),
             Language::Rust,
         ),
         Syntax::Python(first_pass) => (

@@ -2,6 +2,7 @@
 //! which may suspend, and which wrap the creation of a task. Built by an index pass over every
 //! file of the run before the rules run; each front-end contributes its own language's part.
 
+pub mod asked;
 pub mod external;
 pub mod suspension;
 

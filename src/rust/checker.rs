@@ -19,17 +19,16 @@ use std::ops::Range;
 use syn::spanned::Spanned;
 
 use super::api::{self, HandleKind, KnownType, MethodResult, TaskSource};
-use super::crates::FileScope;
 use super::effects::{self, Calls, Known, Purpose};
 use super::facts;
 use super::fixes;
 use super::flow::{self, is_self_field, Body, FlowResult, Followed, Site, Target};
-use super::index::{
-    is_summary_place, CallEffect, Callee, FunctionFacts, RustIndex, Target as ProjectTarget,
-};
+use super::index::{is_summary_place, CallEffect, Callee, FunctionFacts, Target as ProjectTarget};
 use super::macros::MacroBodies;
 use super::manifest;
 use super::model::{type_name, Model, Place, Resolved};
+pub use super::project::Project;
+use super::project::Reading;
 use super::rules::{tl001, tl002, tl003, tl004, tl005};
 use super::types::{strip, Typer};
 use super::uses::{bound_ident, pattern_idents, walk_block, walk_expr, Use, UseVisitor};
@@ -128,13 +127,6 @@ enum BodyFrame<'a> {
 struct FunctionFrame<'m, 'a> {
     typer: Typer<'m, 'a>,
     bodies: Vec<BodyFrame<'a>>,
-}
-
-/// What the project index knows, and where the file is in its crate.
-#[derive(Clone, Copy)]
-pub struct Project<'m> {
-    pub index: &'m RustIndex,
-    pub scope: &'m FileScope,
 }
 
 /// What a walk is for.
@@ -261,22 +253,6 @@ impl<'m, 'a> Checker<'m, 'a> {
             .get(self.place.module)
             .cloned()
             .unwrap_or_else(|| self.project.scope.module.clone())
-    }
-
-    /// The call of a project function a path may name, if the index says it may (cheaply,
-    /// before the path is resolved).
-    fn project_callee_of_path(&self, path: &syn::Path) -> Option<Callee> {
-        let first = path.segments.first()?.ident.to_string();
-        let module = self
-            .module_paths
-            .get(self.place.module)
-            .map_or(&self.project.scope.module, |module| module);
-        let single = path.segments.len() == 1;
-        let index = self.project.index;
-        if !index.may_name_project(&self.project.scope.krate, module, &first, single) {
-            return None;
-        }
-        self.callee_of_path(path)
     }
 
     /// The call of a project function a path may name (not a local closure).
@@ -456,15 +432,11 @@ impl<'m, 'a> Checker<'m, 'a> {
                 (callee, name, call.method.span().byte_range(), true)
             }
             ProjectCall::Path(path) => {
-                let callee = self.project_callee_of_path(path)?;
+                let callee = self.callee_of_path(path)?;
                 (callee, path_text(path), path.span().byte_range(), false)
             }
         };
-        match self
-            .project
-            .index
-            .target(&self.project.scope.krate, &callee)
-        {
+        match self.project.target(&callee, Reading::Creation) {
             ProjectTarget::Project(merged) => {
                 if method && !merged.has_receiver() {
                     return None;
@@ -807,11 +779,7 @@ impl Calls for Checker<'_, '_> {
             return Known::Unknown;
         };
         match self.mode {
-            Mode::Lint => match self
-                .project
-                .index
-                .target(&self.project.scope.krate, &callee)
-            {
+            Mode::Lint => match self.project.target(&callee, Reading::Effects) {
                 ProjectTarget::Project(merged) if merged.has_receiver() => {
                     Known::Summary(merged.summary())
                 }
@@ -848,14 +816,10 @@ impl Calls for Checker<'_, '_> {
         let syn::Expr::Path(func) = &*call.func else {
             return Known::Unknown;
         };
-        let Some(callee) = self.project_callee_of_path(&func.path) else {
+        let Some(callee) = self.callee_of_path(&func.path) else {
             return Known::Unknown;
         };
-        match self
-            .project
-            .index
-            .target(&self.project.scope.krate, &callee)
-        {
+        match self.project.target(&callee, Reading::Effects) {
             ProjectTarget::Project(merged) => Known::Summary(merged.summary()),
             _ => Known::Unknown,
         }
@@ -871,11 +835,7 @@ impl Awaits for Checker<'_, '_> {
             Callee::Method { name, .. } => name.clone(),
             Callee::Path { segments, .. } => segments.last().cloned().unwrap_or_default(),
         };
-        match self
-            .project
-            .index
-            .target(&self.project.scope.krate, &callee)
-        {
+        match self.project.target(&callee, Reading::Await) {
             ProjectTarget::Project(merged) if merged.never_suspends() => match merged.first() {
                 Some(function) => AwaitClass::Inline(Inline::Defined {
                     name,

@@ -116,7 +116,7 @@ struct ModuleFacts {
 }
 
 /// What one file contributes to the index: plain data, so files are read in parallel.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RustFileFacts {
     path: String,
     scope: Option<FileScope>,
@@ -172,6 +172,7 @@ pub(super) fn facts_of(
         let project = Project {
             index: &empty,
             scope: &scope,
+            asked: None,
         };
         // Macro bodies are not parsed for the index: a macro whose tokens hold `.await` suspends.
         let macros = MacroBodies::default();

@@ -23,6 +23,7 @@ mod item_spans;
 mod macros;
 mod manifest;
 mod model;
+mod project;
 mod rules;
 mod types;
 mod uses;
@@ -32,14 +33,14 @@ use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use crate::diagnostic::Diagnostic;
+use crate::index::external::ExternalFacts;
 use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
 use crate::suppression::ItemSpans;
 
-/// What the first pass keeps of a Rust file for the second: its syntax error, or what decides
-/// whether the file needs analyzing. syn's trees cannot move between threads (nor outlive
-/// proc-macro2's span map), so a file that does is parsed again.
+/// What the first pass keeps of a Rust file for the second: its syntax error, what checking it
+/// on its own found, or what decides whether it needs analyzing.
 #[derive(Debug)]
 pub struct FirstPass {
     outcome: Outcome,
@@ -58,8 +59,14 @@ impl FirstPass {
 #[derive(Debug)]
 enum Outcome {
     SyntaxError(Diagnostic),
-    /// The text names something async: a runtime, `async`, a future, a spawn, a task handle.
-    Async,
+    /// The text names something async (a runtime, `async`, a future, a spawn, a task handle):
+    /// the file's analysis against an index of the file alone, the questions asked of that
+    /// index whose answers may depend on other files, and the file's crate.
+    Checked {
+        analysis: Analysis,
+        asked: project::Asked,
+        krate: String,
+    },
     /// Nothing async is named; these are the file's crate and the names it calls (path
     /// segments, methods and the identifiers in macro calls), any of which may be a project
     /// function that returns a future or a task.
@@ -84,8 +91,13 @@ const ASYNC_WORDS: &[&str] = &[
 ];
 
 /// The first pass over a Rust file: parses it once, for its index facts (all of them when it
-/// names something async, else its modules and types only) and what the second pass needs.
-pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
+/// names something async, else its modules and types only) and what the second pass needs. A
+/// file that names something async is also checked then, against an index of the file alone
+/// (with the configuration's `external` facts).
+pub fn first_pass(
+    source: &SourceFile,
+    external: &ExternalFacts,
+) -> (index::RustFileFacts, FirstPass) {
     crate::panics::debug_panic_point(&source.path);
     let _spans = ForgetSpans;
     let file = match parse(&source.text) {
@@ -104,7 +116,13 @@ pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
         .any(|word| text.contains(word));
     let facts = index::facts_of(source, &file, &model, names_async);
     let outcome = if names_async {
-        Outcome::Async
+        let alone = index::RustIndex::build(vec![facts.clone()], external);
+        let asked = project::Asked::default();
+        Outcome::Checked {
+            analysis: check(source, &file, &model, &alone, Some(&asked)),
+            asked,
+            krate: facts.krate().to_owned(),
+        }
     } else {
         Outcome::Plain {
             krate: facts.krate().to_owned(),
@@ -115,30 +133,39 @@ pub fn first_pass(source: &SourceFile) -> (index::RustFileFacts, FirstPass) {
 }
 
 /// The second pass over a Rust file: its findings against the project index. A file that does
-/// not parse has its syntax error; one that names nothing async and calls nothing that may
-/// create a future or a task has nothing to find, and is not parsed again, unless `prefilter`
-/// is off.
+/// not parse has its syntax error; the findings of one checked in the first pass stand when the
+/// index answers every question as the file's own index did; one that names nothing async and
+/// calls nothing that may create a future or a task has nothing to find. Any other file is
+/// parsed and analyzed again, as is every file but one that does not parse with `prefilter`
+/// off.
 pub fn second_pass(
     source: &SourceFile,
-    first: &FirstPass,
+    first: FirstPass,
     index: &index::RustIndex,
     prefilter: bool,
 ) -> Analysis {
-    match &first.outcome {
+    match first.outcome {
         Outcome::SyntaxError(error) => Analysis {
-            diagnostics: vec![error.clone()],
+            diagnostics: vec![error],
             comments: comments::comments(&source.text),
             items: ItemSpans::default(),
         },
+        Outcome::Checked {
+            analysis,
+            asked,
+            krate,
+        } if prefilter && asked.agrees_with(index, &krate) => analysis,
         // With no finding, the items are not needed to place the suppressions.
-        Outcome::Plain { krate, called } if prefilter && !index.may_create_work(krate, called) => {
+        Outcome::Plain { krate, called }
+            if prefilter && !index.may_create_work(&krate, &called) =>
+        {
             Analysis {
                 diagnostics: Vec::new(),
                 comments: comments::comments(&source.text),
                 items: ItemSpans::default(),
             }
         }
-        Outcome::Async | Outcome::Plain { .. } => analyze(source, index),
+        Outcome::Checked { .. } | Outcome::Plain { .. } => analyze(source, index),
     }
 }
 
@@ -147,18 +174,16 @@ pub fn second_pass(
 pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
     crate::panics::debug_panic_point(&source.path);
     let _spans = ForgetSpans;
-    let comments = comments::comments(&source.text);
     let file = match parse(&source.text) {
         Ok(file) => file,
         Err(syntax_error) => {
             return Analysis {
                 diagnostics: vec![*syntax_error],
-                comments,
+                comments: comments::comments(&source.text),
                 items: ItemSpans::default(),
             }
         }
     };
-    let macros = macros::MacroBodies::parse(&file);
     let model = model::Model::new(&file);
     let alone;
     let index = if index.contains(&source.path) {
@@ -167,16 +192,30 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
         alone = index.alone(index::facts_of(source, &file, &model, true));
         &alone
     };
+    check(source, &file, &model, index, None)
+}
+
+/// The detectors' findings in a parsed file against `index`, with its comments and items; the
+/// questions asked of the index are written down in `asked` when it is given.
+fn check(
+    source: &SourceFile,
+    file: &syn::File,
+    model: &model::Model<'_>,
+    index: &index::RustIndex,
+    asked: Option<&project::Asked>,
+) -> Analysis {
+    let macros = macros::MacroBodies::parse(file);
     let scope = crates::scope_of(&source.path);
     let project = checker::Project {
         index,
         scope: &scope,
+        asked,
     };
-    let diagnostics = checker::Checker::new(source, &model, &macros, project).run(&file);
+    let diagnostics = checker::Checker::new(source, model, &macros, project).run(file);
     Analysis {
         diagnostics,
-        comments,
-        items: item_spans::item_spans(&file),
+        comments: comments::comments(&source.text),
+        items: item_spans::item_spans(file),
     }
 }
 

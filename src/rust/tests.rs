@@ -486,12 +486,14 @@ fn project_diagnostics(
         .iter()
         .map(|(path, text)| Rc::new(SourceFile::new(*path, *text)))
         .collect();
-    let (facts, first_passes): (Vec<_>, Vec<_>) =
-        sources.iter().map(|source| first_pass(source)).unzip();
+    let (facts, first_passes): (Vec<_>, Vec<_>) = sources
+        .iter()
+        .map(|source| first_pass(source, external))
+        .unzip();
     let index = index::RustIndex::build(facts, external);
     sources
         .iter()
-        .zip(&first_passes)
+        .zip(first_passes)
         .flat_map(|(source, first)| {
             second_pass(source, first, &index, true)
                 .diagnostics

@@ -1,18 +1,7 @@
 //! The project index as the rules of one module see it ([`ModuleView`]), and the questions they
-//! asked it ([`Asked`]).
-//!
-//! The first pass checks each module while its syntax tree is at hand, against an index of that
-//! module alone ([`PythonIndex::of_module`]), and writes down every question whose answer may
-//! depend on other modules, with the answer it got. Once the project's index is built, the
-//! second pass asks the same questions again ([`Asked::agrees_with`]): the rules take the same
-//! path through the module when every answer is the same, so their findings stand; otherwise the
-//! module is parsed and checked again. Whether the module defines a name and whether the
-//! configuration names methods depend on the module and the configuration only, so they are not
-//! written down.
-
-use std::cell::RefCell;
-
-use rustc_hash::FxHashMap;
+//! asked it whose answers may depend on other modules ([`Asked`], see [`crate::index::asked`]).
+//! Whether the module defines a name and whether the configuration names methods depend on the
+//! module and the configuration only, so they are not written down.
 
 use super::{Awaiting, ModuleId, PythonIndex, Returns};
 use crate::python::resolve::Reference;
@@ -28,7 +17,7 @@ pub struct ModuleView<'i> {
 /// The questions a module's rules asked the index whose answers may depend on other modules,
 /// each with its answer.
 #[derive(Debug, Default)]
-pub struct Asked(RefCell<FxHashMap<Question, Answer>>);
+pub struct Asked(crate::index::asked::Asked<Question, Answer>);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Question {
@@ -98,7 +87,7 @@ impl<'i> ModuleView<'i> {
 
     fn write_down(&self, question: Question, answer: Answer) {
         if let Some(asked) = self.asked {
-            asked.0.borrow_mut().entry(question).or_insert(answer);
+            asked.0.write_down(question, answer);
         }
     }
 }
@@ -110,15 +99,10 @@ impl Asked {
         let Some(module) = index.module_id(path) else {
             return false;
         };
-        self.0.borrow().iter().all(|(question, answer)| {
-            let now = match question {
-                Question::Returns(reference) => Answer::Returns(index.returns(module, reference)),
-                Question::Awaiting(reference) => {
-                    Answer::Awaiting(index.awaiting(module, reference))
-                }
-                Question::Changes(reference) => Answer::Changes(index.changes(module, reference)),
-            };
-            now == *answer
+        self.0.all_answered_alike(|question| match question {
+            Question::Returns(reference) => Answer::Returns(index.returns(module, reference)),
+            Question::Awaiting(reference) => Answer::Awaiting(index.awaiting(module, reference)),
+            Question::Changes(reference) => Answer::Changes(index.changes(module, reference)),
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::rust::first_pass;
 fn index(files: &[(&str, &str)]) -> RustIndex {
     let facts = files
         .iter()
-        .map(|(path, text)| first_pass(&SourceFile::new(*path, *text)).0)
+        .map(|(path, text)| first_pass(&SourceFile::new(*path, *text), &ExternalFacts::default()).0)
         .collect();
     RustIndex::build(facts, &ExternalFacts::default())
 }
@@ -148,10 +148,13 @@ fn suspension_follows_awaits_across_files() {
 #[test]
 fn configured_functions_never_suspend_or_return_tasks() {
     let facts = vec![
-        first_pass(&SourceFile::new(
-            "src/lib.rs",
-            "pub async fn tick() { framework::noop().await; }\n",
-        ))
+        first_pass(
+            &SourceFile::new(
+                "src/lib.rs",
+                "pub async fn tick() { framework::noop().await; }\n",
+            ),
+            &ExternalFacts::default(),
+        )
         .0,
     ];
     let external = ExternalFacts {
