@@ -124,6 +124,15 @@ impl Suppressions {
         suppressions
     }
 
+    /// Whether any comment of a Rust file (byte ranges of `text`) holds a directive: only then
+    /// are the spans of its items needed.
+    pub fn any_in_rust(text: &str, comments: &[Range<usize>]) -> bool {
+        comments.iter().any(|range| {
+            let comment = &text[range.clone()];
+            comment.starts_with("//") && !directives(comment, "//").is_empty()
+        })
+    }
+
     fn add(
         &mut self,
         source: &SourceFile,

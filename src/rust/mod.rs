@@ -29,6 +29,9 @@ mod types;
 mod uses;
 mod yields;
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
@@ -37,7 +40,7 @@ use crate::index::external::ExternalFacts;
 use crate::lint::Analysis;
 use crate::rule::Rule;
 use crate::source::SourceFile;
-use crate::suppression::ItemSpans;
+use crate::suppression::{ItemSpans, Suppressions};
 
 /// What the first pass keeps of a Rust file for the second: its syntax error, what checking it
 /// on its own found, or what decides whether it needs analyzing.
@@ -90,6 +93,16 @@ const ASYNC_WORDS: &[&str] = &[
     "Task",
 ];
 
+/// Whether a file's text names something async: one of [`ASYNC_WORDS`] or of the crates of
+/// [`api::async_crates`] (one pass over the text for all of them).
+fn names_async(text: &str) -> bool {
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        let words = ASYNC_WORDS.iter().copied().chain(api::async_crates());
+        AhoCorasick::new(words).expect("the words are plain strings")
+    });
+    WORDS.is_match(text)
+}
+
 /// The first pass over a Rust file: parses it once, for its index facts (all of them when it
 /// names something async, else its modules and types only) and what the second pass needs. A
 /// file that names something async is also checked then, against an index of the file alone
@@ -108,12 +121,7 @@ pub fn first_pass(
         }
     };
     let model = model::Model::new(&file);
-    let text = &source.text;
-    let names_async = ASYNC_WORDS
-        .iter()
-        .copied()
-        .chain(api::async_crates())
-        .any(|word| text.contains(word));
+    let names_async = names_async(&source.text);
     let facts = index::facts_of(source, &file, &model, names_async);
     let outcome = if names_async {
         let alone = index::RustIndex::build(vec![facts.clone()], external);
@@ -212,10 +220,17 @@ fn check(
         asked,
     };
     let diagnostics = checker::Checker::new(source, model, &macros, project).run(file);
+    let comments = comments::comments(&source.text);
+    // Finding where the items are takes a walk over every token: only for suppressions.
+    let items = if Suppressions::any_in_rust(&source.text, &comments) {
+        item_spans::item_spans(file)
+    } else {
+        ItemSpans::default()
+    };
     Analysis {
         diagnostics,
-        comments: comments::comments(&source.text),
-        items: item_spans::item_spans(file),
+        comments,
+        items,
     }
 }
 
@@ -276,8 +291,10 @@ pub fn parse(text: &str) -> Result<syn::File, Box<Diagnostic>> {
         // In syn's words, as `syn::parse_file` reports it.
         Err(error) => return Err(Box::new(syntax_error(&syn::Error::from(error)))),
     };
-    if let Some(span) = nesting_too_deep(&tokens) {
-        return Err(Box::new(too_deep_error(span.byte_range())));
+    if nesting_bound(code) > MAX_NESTING {
+        if let Some(span) = nesting_too_deep(&tokens) {
+            return Err(Box::new(too_deep_error(span.byte_range())));
+        }
     }
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|error| Box::new(syntax_error(&error)))?;
@@ -378,6 +395,24 @@ fn nesting_too_deep(tokens: &TokenStream) -> Option<Span> {
         }
     }
     None
+}
+
+/// An upper bound on the depth [`nesting_too_deep`] finds, from the text alone (a file under it
+/// need not be walked): each token that adds a level (a punctuation mark, a bracket, a keyword)
+/// takes at least one ASCII punctuation byte or one run of word bytes of the text, so their
+/// number is at most the count of both. A doc comment becomes `#[doc = ".."]`, whose `=` has no
+/// byte of its own, but only one such `=` lies on any path down the tree: one more level.
+fn nesting_bound(text: &str) -> usize {
+    let mut bound = 1;
+    let mut in_word = false;
+    for &byte in text.as_bytes() {
+        let is_word = byte.is_ascii_alphanumeric() || byte == b'_' || !byte.is_ascii();
+        if byte.is_ascii_punctuation() || (is_word && !in_word) {
+            bound += 1;
+        }
+        in_word = is_word;
+    }
+    bound
 }
 
 /// Keywords that open a level of the tree without a bracket: `return return x`,

@@ -67,6 +67,19 @@ fn nesting_past_the_limit_is_one_tl000_where_it_passes_the_limit() {
 }
 
 #[test]
+fn the_text_bound_never_hides_deep_nesting() {
+    // Each inner doc comment is `#![doc = ".."]`: three levels of the file's top group for the
+    // three bytes of `//!`, and its `=` one more inside.
+    let docs = "//!\n".repeat(super::MAX_NESTING / 3 + 1);
+    assert!(super::nesting_bound(&docs) > super::MAX_NESTING);
+    assert!(super::parse(&docs).is_err_and(|error| error.message.starts_with("nested too deeply")));
+    let chain = format!("fn f() {{ let _x = {}1; }}", "!".repeat(super::MAX_NESTING));
+    assert!(super::parse(&chain).is_err());
+    let shallow = "fn f() { let x = [1, 2]; }\n".repeat(100);
+    assert!(super::nesting_bound(&shallow) < super::MAX_NESTING);
+}
+
+#[test]
 fn long_lists_of_items_statements_and_elements_do_not_add_up_to_deep_nesting() {
     let count = super::MAX_NESTING;
     let items: String = (0..count)
