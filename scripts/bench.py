@@ -50,6 +50,13 @@ def ratio(label, numerator, denominator):
     print(f"  {label:<44}{numerator / denominator:>8.2f}x")
 
 
+def compare_with_baseline(medians):
+    """The ratios of tasklint to the baseline build, when one was measured."""
+    if "baseline tasklint check" in medians:
+        ratio("tasklint / baseline, wall time", medians["tasklint check"][0], medians["baseline tasklint check"][0])
+        ratio("tasklint / baseline, peak memory", medians["tasklint check"][1], medians["baseline tasklint check"][1])
+
+
 def corpus_size(folder, extensions):
     files = total = 0
     for parent, _, names in os.walk(folder):
@@ -65,6 +72,7 @@ def main():
     for option in ("--tasklint", "--ruff", "--rg", "--corpus", "--copies"):
         parser.add_argument(option, required=True)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", help="another tasklint binary to measure beside it (an older build)")
     args = parser.parse_args()
     python = os.path.join(args.corpus, "python")
     rust = os.path.join(args.corpus, "rust")
@@ -74,10 +82,13 @@ def main():
     print("rust corpus:   {} files, {:.1f} MB".format(*corpus_size(rust, (".rs",))))
 
     tasklint = [args.tasklint, "check", "--exit-zero", "."]
+    # An older build may not know --exit-zero; exit code 1 (findings) is accepted anyway.
+    baseline = {"baseline tasklint check": [args.baseline, "check", "."]} if args.baseline else {}
     py = compare(
         "Python corpus",
         {
             "tasklint check": tasklint,
+            **baseline,
             "ruff check --select RUF006": [args.ruff, "check", "--isolated", "--no-cache", "--select", "RUF006", "--exit-zero", "."],
             "rg -c create_task -t py": [args.rg, "-c", "create_task", "-t", "py", "."],
         },
@@ -87,14 +98,16 @@ def main():
     ratio("tasklint / ruff, wall time", py["tasklint check"][0], py["ruff check --select RUF006"][0])
     ratio("tasklint / ruff, peak memory", py["tasklint check"][1], py["ruff check --select RUF006"][1])
     ratio("tasklint / rg, wall time", py["tasklint check"][0], py["rg -c create_task -t py"][0])
+    compare_with_baseline(py)
 
     rs = compare(
         "Rust corpus",
-        {"tasklint check": tasklint, "rg -c spawn -t rust": [args.rg, "-c", "spawn", "-t", "rust", "."]},
+        {"tasklint check": tasklint, **baseline, "rg -c spawn -t rust": [args.rg, "-c", "spawn", "-t", "rust", "."]},
         rust,
         args.runs,
     )
     ratio("tasklint / rg, wall time", rs["tasklint check"][0], rs["rg -c spawn -t rust"][0])
+    compare_with_baseline(rs)
 
     scaled = compare(
         "Python corpus copies",

@@ -11,6 +11,7 @@
 # Usage: scripts/bench.sh [CORPUS_DIR]   (default: target/corpus, fetched if missing)
 #   $BENCH_RUNS: measured rounds per comparison (default 7, at least 5 is sensible).
 #   $TASKLINT_BIN: the binary to measure (default: a release build of this checkout).
+#   $BASELINE_BIN: another tasklint binary (an older build) measured beside it on both corpora.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/common.sh"
@@ -34,4 +35,5 @@ for n in 2 4; do
 done
 
 exec python3 "$root/scripts/bench.py" --runs "${BENCH_RUNS:-7}" \
-  --tasklint "$tasklint" --ruff "$ruff" --rg "$rg" --corpus "$corpus" --copies "$copies"
+  --tasklint "$tasklint" --ruff "$ruff" --rg "$rg" --corpus "$corpus" --copies "$copies" \
+  ${BASELINE_BIN:+--baseline "$BASELINE_BIN"}
