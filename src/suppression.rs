@@ -100,13 +100,7 @@ impl Suppressions {
         };
         let mut suppressions = Suppressions::default();
         for range in comments {
-            let text = &source.text[range.clone()];
-            let marker = match language {
-                Language::Python => "#",
-                Language::Rust if text.starts_with("/*") => continue,
-                Language::Rust => "//",
-            };
-            let parsed = directives(text, marker);
+            let parsed = comment_directives(&source.text[range.clone()], language);
             if parsed.is_empty() {
                 continue;
             }
@@ -127,10 +121,9 @@ impl Suppressions {
     /// Whether any comment of a Rust file (byte ranges of `text`) holds a directive: only then
     /// are the spans of its items needed.
     pub fn any_in_rust(text: &str, comments: &[Range<usize>]) -> bool {
-        comments.iter().any(|range| {
-            let comment = &text[range.clone()];
-            comment.starts_with("//") && !directives(comment, "//").is_empty()
-        })
+        comments
+            .iter()
+            .any(|range| !comment_directives(&text[range.clone()], Language::Rust).is_empty())
     }
 
     fn add(
@@ -341,6 +334,15 @@ enum ParsedDirective<'a> {
         codes: Vec<&'a str>,
         foreign_ok: bool,
     },
+}
+
+/// The directives in one comment of `language`: none in a Rust block comment (`/* */`).
+fn comment_directives(comment: &str, language: Language) -> Vec<ParsedDirective<'_>> {
+    match language {
+        Language::Python => directives(comment, "#"),
+        Language::Rust if comment.starts_with("/*") => Vec::new(),
+        Language::Rust => directives(comment, "//"),
+    }
 }
 
 /// The directives in one comment's text, which starts with `marker` (`#` or `//`); each

@@ -153,25 +153,16 @@ pub fn second_pass(
     prefilter: bool,
 ) -> Analysis {
     match first.outcome {
-        Outcome::SyntaxError(error) => Analysis {
-            diagnostics: vec![error],
-            comments: comments::comments(&source.text),
-            items: ItemSpans::default(),
-        },
+        Outcome::SyntaxError(error) => without_items(source, vec![error]),
         Outcome::Checked {
             analysis,
             asked,
             krate,
         } if prefilter && asked.agrees_with(index, &krate) => analysis,
-        // With no finding, the items are not needed to place the suppressions.
         Outcome::Plain { krate, called }
             if prefilter && !index.may_create_work(&krate, &called) =>
         {
-            Analysis {
-                diagnostics: Vec::new(),
-                comments: comments::comments(&source.text),
-                items: ItemSpans::default(),
-            }
+            without_items(source, Vec::new())
         }
         Outcome::Checked { .. } | Outcome::Plain { .. } => analyze(source, index),
     }
@@ -184,13 +175,7 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
     let _spans = ForgetSpans;
     let file = match parse(&source.text) {
         Ok(file) => file,
-        Err(syntax_error) => {
-            return Analysis {
-                diagnostics: vec![*syntax_error],
-                comments: comments::comments(&source.text),
-                items: ItemSpans::default(),
-            }
-        }
+        Err(syntax_error) => return without_items(source, vec![*syntax_error]),
     };
     let model = model::Model::new(&file);
     let alone;
@@ -201,6 +186,16 @@ pub fn analyze(source: &SourceFile, index: &index::RustIndex) -> Analysis {
         &alone
     };
     check(source, &file, &model, index, None)
+}
+
+/// An analysis of `source` with `diagnostics` and no item spans: a file that does not parse, or
+/// one with no finding, needs none to place its suppressions.
+fn without_items(source: &SourceFile, diagnostics: Vec<Diagnostic>) -> Analysis {
+    Analysis {
+        diagnostics,
+        comments: comments::comments(&source.text),
+        items: ItemSpans::default(),
+    }
 }
 
 /// The detectors' findings in a parsed file against `index`, with its comments and items; the

@@ -42,16 +42,17 @@ pub enum Reading {
 enum TargetFacts {
     /// Nothing the reading looks at.
     Nothing,
-    /// A project future; a project function returning a task that nothing keeps (its handle
-    /// and where it is spawned); or a configured external function, by path.
+    /// A project function that returns a future.
     Future,
+    /// A project function that returns a task nothing keeps: its handle, where it is spawned.
     Task(HandleKind, String),
+    /// An external function the configuration says returns a task or a future, by path.
     Configured(String),
     /// The summary of a project function.
     Effects(Summary),
-    /// A project future that never suspends, defined at the location; or an external one that
-    /// never suspends, by path.
+    /// A project future that never suspends, by where it is defined.
     InlineProject(Option<String>),
+    /// An external future that never suspends, by path.
     InlineExternal(String),
 }
 
