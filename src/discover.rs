@@ -207,14 +207,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
             }),
         }
     }
-    // Sorted as paths (`a/b.py` before `a-b.py`), `./a.py` next to `a.py`; the stable sort keeps
-    // the first-given spelling of a file named twice.
-    discovery
-        .files
-        .sort_by(|a, b| significant(Path::new(&a.display)).cmp(significant(Path::new(&b.display))));
-    discovery.files.dedup_by(|later, first| {
-        significant(Path::new(&later.display)).eq(significant(Path::new(&first.display)))
-    });
+    discovery.files = sorted_files(std::mem::take(&mut discovery.files));
     discovery
         .errors
         .sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
@@ -222,6 +215,24 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
     discovery.warnings.sort();
     discovery.warnings.dedup();
     discovery
+}
+
+/// `files` sorted as paths (`a/b.py` before `a-b.py`), `./a.py` next to `a.py`, each file once:
+/// the first-given spelling of a file named twice stays. Each path is split into its components
+/// once.
+fn sorted_files(files: Vec<FileToLint>) -> Vec<FileToLint> {
+    let keys: Vec<Vec<Component>> = files
+        .iter()
+        .map(|file| significant(Path::new(&file.display)).collect())
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    order.dedup_by(|later, first| keys[*later] == keys[*first]);
+    let mut files: Vec<Option<FileToLint>> = files.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|at| files[at].take())
+        .collect()
 }
 
 /// The components of `path` that name something: `./a.py` and `a.py` are the same file.
@@ -498,6 +509,19 @@ mod tests {
         assert!(same("./a.py", "a.py"));
         assert!(same("./b/./a.py", "b/a.py"));
         assert!(!same("b/a.py", "a.py"));
+    }
+
+    #[test]
+    fn files_are_sorted_as_paths_each_once_in_its_first_spelling() {
+        let files = ["b.py", "a-b.py", "./a/b.py", "a/b.py"].map(|display| FileToLint {
+            path: PathBuf::from(display),
+            display: display.to_owned(),
+        });
+        let sorted: Vec<String> = sorted_files(files.into())
+            .into_iter()
+            .map(|file| file.display)
+            .collect();
+        assert_eq!(sorted, ["./a/b.py", "a-b.py", "b.py"]);
     }
 
     #[test]
