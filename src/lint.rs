@@ -34,7 +34,7 @@ use crate::fix::{self, FixLevel};
 use crate::index::external::ExternalFacts;
 use crate::index::ProjectIndex;
 use crate::panics::catch_panic;
-use crate::python::index::{PythonFileFacts, PythonIndex};
+use crate::python::index::PythonIndex;
 use crate::rule::Rule;
 use crate::rust::index::{RustFileFacts, RustIndex};
 use crate::source::SourceFile;
@@ -199,7 +199,8 @@ enum Syntax {
 
 /// One file's contribution to the index.
 enum Facts {
-    Python(PythonFileFacts),
+    /// The index of the module alone.
+    Python(Box<PythonIndex>),
     Rust(RustFileFacts),
 }
 
@@ -317,13 +318,13 @@ fn parse(
             (file, Facts::Rust(facts))
         }
         Some(Language::Python) | None => {
-            let (facts, first_pass) = python::first_pass(&source, external);
+            let (alone, first_pass) = python::first_pass(&source, external);
             let file = PreparedFile {
                 source,
                 encoding,
                 syntax: Syntax::Python(first_pass),
             };
-            (file, Facts::Python(facts))
+            (file, Facts::Python(Box::new(alone)))
         }
     }
 }
@@ -398,16 +399,16 @@ fn is_latin_1(name: &str) -> bool {
 
 /// Builds the index from the facts of every file of the run.
 fn build_index(facts: Vec<Facts>, external: &ExternalFacts) -> ProjectIndex {
-    let mut python_facts = Vec::new();
+    let mut python_modules = Vec::new();
     let mut rust_facts = Vec::new();
     for facts in facts {
         match facts {
-            Facts::Python(facts) => python_facts.push(facts),
+            Facts::Python(module) => python_modules.push(*module),
             Facts::Rust(facts) => rust_facts.push(facts),
         }
     }
     ProjectIndex {
-        python: PythonIndex::build(python_facts, external),
+        python: PythonIndex::join(python_modules, external),
         rust: RustIndex::build(rust_facts, external),
     }
 }

@@ -3,6 +3,10 @@
 //! (a call of a coroutine function of this module, of another module of the project, or of
 //! asyncio).
 
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use ruff_python_ast::{self as ast, Expr};
 
 use super::index::{Returns, TaskSite};
@@ -36,10 +40,22 @@ const TASK_FUNCTIONS: &[&str] = &[
     "asyncio.tasks.run_coroutine_threadsafe",
 ];
 
-/// Words that code creating a task from asyncio mentions: a module without any has no task
+/// Where a text mentions one of the words that code creating a task from asyncio mentions
+/// (`create_task`, `ensure_future`, `run_coroutine_threadsafe`): code without any has no task
 /// source of its own (a cheap test before looking for task wrappers).
-pub const TASK_SOURCE_WORDS: &[&str] =
-    &["create_task", "ensure_future", "run_coroutine_threadsafe"];
+pub fn task_source_mentions(text: &str) -> Vec<Range<usize>> {
+    static WORDS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+        ["create_task", "ensure_future", "run_coroutine_threadsafe"].map(Finder::new)
+    });
+    WORDS
+        .iter()
+        .flat_map(|word| {
+            let length = word.needle().len();
+            word.find_iter(text.as_bytes())
+                .map(move |start| start..start + length)
+        })
+        .collect()
+}
 
 /// asyncio functions that return a future over other awaitables.
 const AGGREGATE_FUNCTIONS: &[&str] = &[

@@ -75,30 +75,28 @@ enum Outcome {
     },
 }
 
-/// The first pass over a module: parses it once, extracts its index facts, and checks it
-/// against an index of the module alone (with the configuration's `external` facts).
-pub fn first_pass(
-    source: &SourceFile,
-    external: &ExternalFacts,
-) -> (index::PythonFileFacts, FirstPass) {
+/// The first pass over a module: parses it once, builds the index of the module alone from its
+/// facts (with the configuration's `external` facts), and checks the module against it. That
+/// index is the module's part of the project's ([`PythonIndex::join`]).
+pub fn first_pass(source: &SourceFile, external: &ExternalFacts) -> (PythonIndex, FirstPass) {
     crate::panics::debug_panic_point(&source.path);
     let ParsedModule { comments, syntax } = parse(source);
-    let (facts, outcome) = match syntax {
+    let (alone, outcome) = match syntax {
         Err(syntax_error) => (
-            index::extract(source, None),
+            PythonIndex::of_module(index::extract(source, None), external),
             Outcome::SyntaxError(syntax_error),
         ),
         Ok(module) => {
-            let model = semantic::Module::new(&module.body);
+            let model = semantic::Module::new(&module.body, &source.text);
             let facts = index::extract(source, Some((&module, &model)));
-            let alone = PythonIndex::of_module(&facts, external);
+            let alone = PythonIndex::of_module(facts, external);
             let asked = index::Asked::default();
             let project = ModuleView::new(&alone, &source.path, Some(&asked));
             let diagnostics = check(source, &module, &model, project);
-            (facts, Outcome::Checked { diagnostics, asked })
+            (alone, Outcome::Checked { diagnostics, asked })
         }
     };
-    (facts, FirstPass { comments, outcome })
+    (alone, FirstPass { comments, outcome })
 }
 
 /// The second pass over a module: its findings against the project index. Those of the first
@@ -279,7 +277,7 @@ fn analyze(source: &SourceFile, parsed: &ParsedModule, index: &PythonIndex) -> A
     let diagnostics = match &parsed.syntax {
         Err(syntax_error) => vec![syntax_error.clone()],
         Ok(module) => {
-            let model = semantic::Module::new(&module.body);
+            let model = semantic::Module::new(&module.body, &source.text);
             let project = ModuleView::new(index, &source.path, None);
             check(source, module, &model, project)
         }

@@ -4,6 +4,7 @@
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Module-level facts.
@@ -19,6 +20,8 @@ pub struct Module<'a> {
     pub classes: FxHashMap<&'a str, Class<'a>>,
     /// Module-level names bound to an event loop.
     loop_names: FxHashSet<&'a str>,
+    /// The module's text.
+    text: &'a str,
 }
 
 /// What calling a function returns, as far as task lifetimes go.
@@ -99,9 +102,12 @@ const ASYNCIO_STAR_NAMES: &[&str] = &[
 ];
 
 impl<'a> Module<'a> {
-    /// Builds the module-level facts from a parsed module body.
-    pub fn new(body: &'a [Stmt]) -> Self {
-        let mut module = Module::default();
+    /// Builds the module-level facts from a parsed module body and the module's text.
+    pub fn new(body: &'a [Stmt], text: &'a str) -> Self {
+        let mut module = Module {
+            text,
+            ..Module::default()
+        };
         let mut collector = ModuleCollector {
             module: &mut module,
             class_stack: Vec::new(),
@@ -109,8 +115,7 @@ impl<'a> Module<'a> {
         for stmt in body {
             collector.visit_stmt(stmt);
         }
-        let module_functions = callables_of(body);
-        module.functions = module_functions;
+        module.functions = callables_of(body, text);
         for stmt in body {
             if let Stmt::Assign(assign) = stmt {
                 if module.is_loop_expr_here(&assign.value, None) {
@@ -297,7 +302,7 @@ impl<'a> Visitor<'a> for ModuleCollector<'_, 'a> {
             Stmt::ClassDef(class_def) => {
                 let class = Class {
                     bases: class_def.bases().iter().collect(),
-                    methods: callables_of(&class_def.body),
+                    methods: callables_of(&class_def.body, self.module.text),
                     loop_attributes: FxHashSet::default(),
                 };
                 self.module.classes.insert(class_def.name.as_str(), class);
@@ -330,13 +335,14 @@ impl<'a> Visitor<'a> for ModuleCollector<'_, 'a> {
     fn visit_expr(&mut self, _expr: &'a Expr) {}
 }
 
-/// The functions defined directly in a body, and what calling each returns.
-fn callables_of(body: &[Stmt]) -> FxHashMap<&str, Callable> {
+/// The functions defined directly in a body of the module whose text is `text`, and what
+/// calling each returns.
+fn callables_of<'a>(body: &'a [Stmt], text: &str) -> FxHashMap<&'a str, Callable> {
     let mut callables = FxHashMap::default();
     for stmt in body {
         match stmt {
             Stmt::FunctionDef(function) => {
-                callables.insert(function.name.as_str(), callable_of(function));
+                callables.insert(function.name.as_str(), callable_of(function, text));
             }
             // A later rebinding of the name makes it something else.
             Stmt::Assign(assign) => {
@@ -352,13 +358,13 @@ fn callables_of(body: &[Stmt]) -> FxHashMap<&str, Callable> {
     callables
 }
 
-/// What calling this function returns.
-pub fn callable_of(function: &ast::StmtFunctionDef) -> Callable {
+/// What calling this function of the module whose text is `text` returns.
+pub fn callable_of(function: &ast::StmtFunctionDef, text: &str) -> Callable {
     let transparent = function.decorator_list.iter().all(|decorator| {
         dotted(&decorator.expression)
             .is_some_and(|name| TRANSPARENT_DECORATORS.contains(&name.as_str()))
     });
-    if function.is_async && transparent && !contains_yield(&function.body) {
+    if function.is_async && transparent && !yields(function, text) {
         Callable::Coroutine
     } else {
         Callable::Other
@@ -403,8 +409,18 @@ pub fn self_attribute(expr: &Expr) -> Option<&str> {
     }
 }
 
-/// Whether a function body yields (an async generator is not a coroutine function).
-pub fn contains_yield(body: &[Stmt]) -> bool {
+/// Whether a function of the module whose text is `text` yields in its own body (an async
+/// generator is not a coroutine function). Only a function whose text has the word `yield` is
+/// walked.
+pub fn yields(function: &ast::StmtFunctionDef, text: &str) -> bool {
+    let mentions_yield = text
+        .get(function.range().to_std_range())
+        .is_none_or(|function_text| function_text.contains("yield"));
+    mentions_yield && contains_yield(&function.body)
+}
+
+/// Whether a function body yields.
+fn contains_yield(body: &[Stmt]) -> bool {
     struct YieldFinder(bool);
     impl<'a> Visitor<'a> for YieldFinder {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -436,20 +452,20 @@ impl<'a> FunctionScope<'a> {
         outer: &[&FunctionScope<'_>],
         class: Option<&Class<'_>>,
     ) -> Self {
-        let mut scope = FunctionScope::bindings_of(function);
+        let mut scope = FunctionScope::bindings_of(module, function);
         scope.find_loop_locals(module, &function.body, outer, class);
         scope
     }
 
     /// The scope of a function without its [`FunctionScope::loop_locals`], for code that
     /// does not look for event loops.
-    pub fn bindings_of(function: &'a ast::StmtFunctionDef) -> Self {
+    pub fn bindings_of(module: &Module<'_>, function: &'a ast::StmtFunctionDef) -> Self {
         let mut scope = FunctionScope::parameters_of(function);
         let mut binder = Binder { scope: &mut scope };
         for stmt in &function.body {
             binder.visit_stmt(stmt);
         }
-        scope.functions = callables_of(&function.body);
+        scope.functions = callables_of(&function.body, module.text);
         scope
     }
 

@@ -13,20 +13,20 @@ use std::ops::Range;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_text_size::Ranged;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::super::calls::{Created, TASK_SOURCE_WORDS};
+use super::super::calls::{task_source_mentions, Created};
 use super::super::effects::Effects;
 use super::super::flow::keeps;
 use super::super::resolve::{is_super_call, EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
-    callable_of, contains_yield, dotted, is_self, Callable, FunctionScope, Module,
+    callable_of, dotted, is_self, yields, Callable, FunctionScope, Module,
 };
 use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
 use crate::source::SourceFile;
 
 /// What one file contributes to the index.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct PythonFileFacts {
     /// The path the file is reported under.
     pub(super) path: String,
@@ -135,7 +135,6 @@ pub fn extract(source: &SourceFile, parsed: Option<(&ModModule, &Module<'_>)>) -
         return facts;
     };
     let text = &source.text;
-    let creates_tasks = TASK_SOURCE_WORDS.iter().any(|word| text.contains(word));
     facts.imports = model
         .imports()
         .map(|(local, qualified)| (local.to_owned(), qualified.to_owned()))
@@ -148,7 +147,7 @@ pub fn extract(source: &SourceFile, parsed: Option<(&ModModule, &Module<'_>)>) -
         } else {
             FxHashSet::default()
         },
-        creates_tasks,
+        task_sources: task_source_mentions(text),
         facts: &mut facts,
     };
     extractor.body(&module.body, None);
@@ -160,14 +159,14 @@ type ClassAt<'a, 'p> = Option<(&'a str, &'p str)>;
 
 /// The walk over one module. What each function is asked depends on what the module may hold:
 /// what a function changes matters when a loop of a coroutine calls it, and tasks bound to
-/// locals need a task source ([`TASK_SOURCE_WORDS`]).
+/// locals need a task source ([`task_source_mentions`]).
 struct Extractor<'m, 'a> {
     model: &'m Module<'a>,
     source: &'m SourceFile,
     /// The names of the functions whose changes matter (see [`called_from_coroutine_loops`]).
     changing: FxHashSet<&'a str>,
-    /// The module mentions one of asyncio's task sources.
-    creates_tasks: bool,
+    /// Where the module mentions one of asyncio's task sources.
+    task_sources: Vec<Range<usize>>,
     facts: &'m mut PythonFileFacts,
 }
 
@@ -230,11 +229,12 @@ impl<'a> Extractor<'_, 'a> {
             .source
             .line_index(function.name.range().start().to_usize())
             + 1;
-        let callable = callable_of(function);
-        let creates_tasks = self.creates_tasks && {
-            let text = &self.source.text[function.range().to_std_range()];
-            TASK_SOURCE_WORDS.iter().any(|word| text.contains(word))
-        };
+        let callable = callable_of(function, &self.source.text);
+        let range = function.range().to_std_range();
+        let creates_tasks = self
+            .task_sources
+            .iter()
+            .any(|mention| range.start <= mention.start && mention.end <= range.end);
         let walked =
             callable == Callable::Coroutine || creates_tasks || self.changing.contains(name);
         let facts = if walked {
@@ -263,7 +263,7 @@ impl<'a> Extractor<'_, 'a> {
             let class_facts = class.and_then(|(name, _)| self.model.classes.get(name));
             FunctionScope::of_function(self.model, function, &[], class_facts)
         } else if records_changes {
-            FunctionScope::bindings_of(function)
+            FunctionScope::bindings_of(self.model, function)
         } else {
             FunctionScope::parameters_of(function)
         };
@@ -348,12 +348,14 @@ impl<'a> Extractor<'_, 'a> {
                 }
             }
         }
-        let kind =
-            if returned.calls.is_empty() || function.is_async || contains_yield(&function.body) {
-                FunctionKind::Other
-            } else {
-                returned.into_kind()
-            };
+        let kind = if returned.calls.is_empty()
+            || function.is_async
+            || yields(function, &self.source.text)
+        {
+            FunctionKind::Other
+        } else {
+            returned.into_kind()
+        };
         FunctionFacts {
             path,
             line,
@@ -398,12 +400,16 @@ fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
         };
         function.body.iter().for_each(|stmt| loops.visit_stmt(stmt));
     }
+    let mut by_name: FxHashMap<&str, Vec<&ast::StmtFunctionDef>> = FxHashMap::default();
+    for function in functions {
+        by_name
+            .entry(function.name.as_str())
+            .or_default()
+            .push(function);
+    }
     let mut pending: Vec<&str> = names.iter().copied().collect();
     while let Some(name) = pending.pop() {
-        for function in functions
-            .iter()
-            .filter(|function| function.name.as_str() == name)
-        {
+        for function in by_name.get(name).into_iter().flatten() {
             let mut calls = LoopCalls {
                 in_loop: true,
                 names: &mut FxHashSet::default(),

@@ -2,7 +2,9 @@
 //! coroutine functions and task wrappers it defines (functions by name, methods by class), and
 //! which coroutines may suspend.
 //!
-//! Built from the facts of every file ([`extract`]) before the rules run. A reference in one
+//! Built from the facts of every file ([`extract`]) before the rules run: each module's first
+//! pass builds the index of the module alone ([`PythonIndex::of_module`]), which the project's
+//! index then links with the others ([`PythonIndex::join`]). A reference in one
 //! module ([`Reference`]) resolves across the project: absolute imports through the module names
 //! (see [`modules`]), relative imports against the importing module's package, re-exports
 //! through a package's imports, methods through the class's bases defined in the project, and
@@ -20,7 +22,7 @@
 //! `self`, the globals of a function of the same module) is followed through the functions it
 //! calls when TL004 asks. Resolution is bounded: re-export chains and base classes by a number
 //! of steps, and a method overridden across more than 64 subclasses (a framework's base class)
-//! counts as unknown. The module's parts of the index are built in parallel.
+//! counts as unknown.
 
 mod configured;
 mod facts;
@@ -137,6 +139,8 @@ struct IndexedFunction {
 
 #[derive(Debug, Default)]
 struct IndexedClass {
+    /// Its bases as written, in order; `None` for one that names no definition.
+    written_bases: Vec<Option<Reference>>,
     /// Resolved bases, in order; `None` for a base outside the project.
     bases: Vec<Option<ClassId>>,
     methods: FxHashMap<String, FunctionId>,
@@ -144,40 +148,24 @@ struct IndexedClass {
     subclasses: Vec<ClassId>,
 }
 
-/// One module's part of the index, built on its own.
+/// One module's part of the index, its functions and classes numbered from 0, before it is
+/// linked with the others.
+#[derive(Debug)]
 struct ModulePart {
     module: IndexedModule,
     functions: Vec<IndexedFunction>,
     changes: Vec<Vec<String>>,
     classes: Vec<IndexedClass>,
-    /// Each class with its bases, to resolve once every module is known.
-    bases: Vec<(ModuleId, ClassId, Vec<Option<Reference>>)>,
 }
 
 impl ModulePart {
-    /// The part of `file`, module `id`, whose functions and classes are numbered from
-    /// `starts`. Only the imports that may lead into the project (`top_level` names its
-    /// top-level packages and modules) are kept.
-    fn new(
-        id: ModuleId,
-        file: PythonFileFacts,
-        name: Option<ModuleName>,
-        (first_function, first_class): (FunctionId, ClassId),
-        top_level: &FxHashSet<String>,
-    ) -> Self {
-        let imports = file
-            .imports
-            .into_iter()
-            .filter(|(_, target)| {
-                let top = target.split('.').next().unwrap_or_default();
-                top.is_empty() || top_level.contains(top)
-            })
-            .collect();
+    /// The part of `file`. Its module name and module number are given when it is linked.
+    fn new(file: PythonFileFacts) -> Self {
         let mut module = IndexedModule {
             path: file.path,
-            name,
+            name: None,
             is_stub: file.is_stub,
-            imports,
+            imports: file.imports.into_iter().collect(),
             functions: FxHashMap::with_capacity_and_hasher(
                 file.functions.len(),
                 Default::default(),
@@ -185,27 +173,26 @@ impl ModulePart {
             classes: FxHashMap::with_capacity_and_hasher(file.classes.len(), Default::default()),
         };
         let mut classes = Vec::with_capacity(file.classes.len());
-        let mut bases = Vec::with_capacity(file.classes.len());
-        for (offset, class) in file.classes.into_iter().enumerate() {
-            let class_id = first_class + offset;
+        for (class_id, class) in file.classes.into_iter().enumerate() {
             module.classes.insert(class.path, class_id);
-            classes.push(IndexedClass::default());
-            bases.push((id, class_id, class.bases));
+            classes.push(IndexedClass {
+                written_bases: class.bases,
+                ..IndexedClass::default()
+            });
         }
         let mut functions = Vec::with_capacity(file.functions.len());
         let mut changes = Vec::with_capacity(file.functions.len());
-        for (offset, function) in file.functions.into_iter().enumerate() {
-            let function_id = first_function + offset;
+        for (function_id, function) in file.functions.into_iter().enumerate() {
             if let Some((class, method)) = function.path.rsplit_once('.') {
                 if let Some(&class) = module.classes.get(class) {
-                    let methods = &mut classes[class - first_class].methods;
+                    let methods = &mut classes[class].methods;
                     methods.insert(method.to_owned(), function_id);
                 }
             }
             module.functions.insert(function.path.clone(), function_id);
             changes.push(function.changes);
             functions.push(IndexedFunction {
-                module: id,
+                module: ModuleId(0),
                 path: function.path,
                 line: function.line,
                 kind: function.kind,
@@ -217,7 +204,33 @@ impl ModulePart {
             functions,
             changes,
             classes,
-            bases,
+        }
+    }
+
+    /// Makes this part module `id` of an index where its functions and classes start at
+    /// `first_function` and `first_class`, with the module's `name`.
+    fn place(
+        &mut self,
+        id: ModuleId,
+        name: Option<ModuleName>,
+        (first_function, first_class): (FunctionId, ClassId),
+    ) {
+        self.module.name = name;
+        for function_id in self.module.functions.values_mut() {
+            *function_id += first_function;
+        }
+        for class_id in self.module.classes.values_mut() {
+            *class_id += first_class;
+        }
+        for class in &mut self.classes {
+            for function_id in class.methods.values_mut() {
+                *function_id += first_function;
+            }
+            class.bases.clear();
+            class.subclasses.clear();
+        }
+        for function in &mut self.functions {
+            function.module = id;
         }
     }
 }
@@ -273,10 +286,55 @@ impl Budget {
 }
 
 impl PythonIndex {
-    /// Joins the facts of every file of the run.
-    pub fn build(files: Vec<PythonFileFacts>, external: &ExternalFacts) -> Self {
+    /// The index of one module on its own, with the facts of the configuration: what the
+    /// first pass checks the module against (see [`view`]), and the module's part of the
+    /// project's index ([`PythonIndex::join`]).
+    pub fn of_module(file: PythonFileFacts, external: &ExternalFacts) -> Self {
+        PythonIndex::link(vec![ModulePart::new(file)], external)
+    }
+
+    /// The project's index: the indexes of its modules ([`PythonIndex::of_module`]) linked
+    /// together.
+    pub fn join(modules: Vec<PythonIndex>, external: &ExternalFacts) -> Self {
+        let parts = modules
+            .into_par_iter()
+            .map(PythonIndex::into_part)
+            .collect();
+        let mut index = PythonIndex::link(parts, external);
+        // What the fixpoints read is not needed any more, nor the imports that cannot lead into
+        // the project.
+        index
+            .functions
+            .par_iter_mut()
+            .for_each(|function| function.kind.settled());
+        let top_level = &index.top_level;
+        index.modules.par_iter_mut().for_each(|module| {
+            module.imports.retain(|_, target| {
+                let top = target.split('.').next().unwrap_or_default();
+                top.is_empty() || top_level.contains(top)
+            });
+        });
+        index
+    }
+
+    /// The part of the one module of an index built by [`PythonIndex::of_module`], its
+    /// functions and classes numbered from 0 as they are there.
+    fn into_part(self) -> ModulePart {
+        let [module] = <[IndexedModule; 1]>::try_from(self.modules)
+            .expect("an index of one module, from `PythonIndex::of_module`");
+        ModulePart {
+            module,
+            functions: self.functions,
+            changes: self.changes,
+            classes: self.classes,
+        }
+    }
+
+    /// Links the parts of the modules of the run: names the modules, resolves the classes'
+    /// bases across them and runs the fixpoints.
+    fn link(mut parts: Vec<ModulePart>, external: &ExternalFacts) -> Self {
         let names = {
-            let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
+            let paths: Vec<&str> = parts.iter().map(|part| part.module.path.as_str()).collect();
             module_names(&paths)
         };
         let top_level: FxHashSet<String> = names
@@ -285,22 +343,21 @@ impl PythonIndex {
             .map(|name| name.name.split('.').next().unwrap_or_default().to_owned())
             .collect();
         // Where each module's functions and classes start among all of them.
-        let mut starts = Vec::with_capacity(files.len());
+        let mut starts = Vec::with_capacity(parts.len());
         let (mut functions, mut classes) = (0, 0);
-        for file in &files {
+        for part in &parts {
             starts.push((functions, classes));
-            functions += file.functions.len();
-            classes += file.classes.len();
+            functions += part.functions.len();
+            classes += part.classes.len();
         }
-        let parts: Vec<ModulePart> = files
-            .into_par_iter()
+        parts
+            .par_iter_mut()
             .zip(names)
             .zip(starts)
             .enumerate()
-            .map(|(module, ((file, name), starts))| {
-                ModulePart::new(ModuleId(module), file, name, starts, &top_level)
-            })
-            .collect();
+            .for_each(|(module, ((part, name), starts))| {
+                part.place(ModuleId(module), name, starts);
+            });
         let mut index = PythonIndex {
             configured: ConfiguredNames::new(external),
             modules: Vec::with_capacity(parts.len()),
@@ -311,9 +368,11 @@ impl PythonIndex {
             top_level,
             ..PythonIndex::default()
         };
-        let mut bases = Vec::with_capacity(classes);
+        // The module of each class.
+        let mut class_modules = Vec::with_capacity(classes);
         for part in parts {
             let module = ModuleId(index.modules.len());
+            class_modules.extend(std::iter::repeat_n(module, part.classes.len()));
             if let Some(name) = &part.module.name {
                 let modules = index.by_name.entry(name.name.clone()).or_default();
                 modules.push(module);
@@ -323,22 +382,23 @@ impl PythonIndex {
             index.functions.extend(part.functions);
             index.changes.extend(part.changes);
             index.classes.extend(part.classes);
-            bases.extend(part.bases);
         }
-        let resolved: Vec<(ClassId, Vec<Option<ClassId>>)> = bases
-            .into_par_iter()
-            .map(|(module, class, class_bases)| {
-                let resolved = class_bases
+        let resolved: Vec<Vec<Option<ClassId>>> = index
+            .classes
+            .par_iter()
+            .zip(&class_modules)
+            .map(|(class, module)| {
+                class
+                    .written_bases
                     .iter()
-                    .map(|base| match index.resolve(module, base.as_ref()?) {
+                    .map(|base| match index.resolve(*module, base.as_ref()?) {
                         Some(Target::Class(base)) => Some(base),
                         _ => None,
                     })
-                    .collect();
-                (class, resolved)
+                    .collect()
             })
             .collect();
-        for (class, resolved) in resolved {
+        for (class, resolved) in resolved.into_iter().enumerate() {
             for base in resolved.iter().flatten() {
                 index.classes[*base].subclasses.push(class);
             }
@@ -346,18 +406,7 @@ impl PythonIndex {
         }
         index.suspending = index.find_suspending();
         index.wrappers = index.find_wrappers();
-        // What the fixpoints read is not needed any more.
         index
-            .functions
-            .par_iter_mut()
-            .for_each(|function| function.kind.settled());
-        index
-    }
-
-    /// The index of one module on its own, with the facts of the configuration: what the
-    /// first pass checks the module against (see [`view`]).
-    pub fn of_module(file: &PythonFileFacts, external: &ExternalFacts) -> Self {
-        PythonIndex::build(vec![file.clone()], external)
     }
 
     /// Whether the configuration names a method, which a call on a receiver of any type may
@@ -817,14 +866,14 @@ mod tests {
     use crate::source::SourceFile;
 
     fn index_of(files: &[(&str, &str)]) -> PythonIndex {
-        let facts = files
+        let modules = files
             .iter()
             .map(|(path, text)| {
                 let source = SourceFile::new(*path, *text);
                 super::super::first_pass(&source, &ExternalFacts::default()).0
             })
             .collect();
-        PythonIndex::build(facts, &ExternalFacts::default())
+        PythonIndex::join(modules, &ExternalFacts::default())
     }
 
     fn module(index: &PythonIndex, path: &str) -> ModuleId {
