@@ -31,7 +31,7 @@ pub use super::project::Project;
 use super::project::Reading;
 use super::rules::{tl001, tl002, tl003, tl004, tl005};
 use super::types::{strip, Typer};
-use super::uses::{bound_ident, pattern_idents, walk_block, walk_expr, Use, UseVisitor};
+use super::uses::{bound_ident, pattern_idents, walk_block, walk_expr, Container, Use, UseVisitor};
 use super::yields::{self, AwaitClass, Awaits, Inline};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::source::SourceFile;
@@ -861,9 +861,12 @@ impl<'m, 'a> UseVisitor<'a> for Checker<'m, 'a> {
     }
 
     fn expr(&mut self, expr: &'a syn::Expr, use_: Use<'a>) {
-        let created = self
-            .created_by(expr)
-            .or_else(|| self.annotated_join_set(expr, use_));
+        let created = if may_lose(use_) {
+            self.created_by(expr)
+                .or_else(|| self.annotated_join_set(expr, use_))
+        } else {
+            None
+        };
         match created {
             Some(Created::Task {
                 source,
@@ -1020,6 +1023,27 @@ fn type_label(ty: &KnownType) -> &str {
 }
 
 /// The use of one element of a tuple that a `let` destructures.
+/// Whether a value used this way may be lost: dropped, bound or assigned (then followed), or
+/// only borrowed by a method. The rules look at what a call creates for these uses only, so the
+/// checker does not resolve the calls used otherwise (awaited, passed on, returned...).
+fn may_lose(use_: Use<'_>) -> bool {
+    match use_ {
+        Use::Discarded
+        | Use::Wildcard
+        | Use::Bound(_)
+        | Use::Assigned(_)
+        | Use::Element(Container::Discarded) => true,
+        Use::Receiver { method } => tl001::only_borrows(method),
+        Use::Awaited
+        | Use::Polled
+        | Use::Argument
+        | Use::Element(Container::Kept)
+        | Use::Inspected
+        | Use::Returned
+        | Use::Other => false,
+    }
+}
+
 fn tuple_element(use_: Use<'_>, index: usize) -> Option<Use<'_>> {
     let Use::Bound(pat) = use_ else {
         return None;

@@ -29,6 +29,13 @@ use crate::rule::Rule;
 /// Handle methods that only borrow the handle.
 const BORROWING_METHODS: &[&str] = &["is_finished", "id", "metadata", "len", "is_empty"];
 
+/// Whether calling `method` on a handle only borrows it.
+pub fn only_borrows(method: &syn::Ident) -> bool {
+    BORROWING_METHODS
+        .iter()
+        .any(|borrowing| method == borrowing)
+}
+
 pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
     // A wrapper's task is meant to be kept, even a detaching one.
     let cancels = site.kind.drop_semantics() == DropSemantics::Cancels || site.wrapper.is_some();
@@ -46,7 +53,7 @@ pub fn check(site: &TaskSite<'_>) -> Option<Diagnostic> {
             format!("{handle} is put in a collection that is thrown away"),
             Vec::new(),
         ),
-        Use::Receiver { method } if cancels && BORROWING_METHODS.iter().any(|m| method == m) => (
+        Use::Receiver { method } if cancels && only_borrows(method) => (
             format!(
                 "`{method}` only borrows {handle}, which is dropped at the end of this statement"
             ),
