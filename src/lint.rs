@@ -34,7 +34,7 @@ use crate::fix::{self, FixLevel};
 use crate::index::external::ExternalFacts;
 use crate::index::ProjectIndex;
 use crate::panics::catch_panic;
-use crate::python::index::PythonIndex;
+use crate::python::index::{PythonIndex, TopLevel};
 use crate::rule::Rule;
 use crate::rust::index::{RustFileFacts, RustIndex};
 use crate::source::SourceFile;
@@ -220,6 +220,15 @@ pub fn lint_files<'r>(
     settings: &Settings,
     rules_of: impl Fn(usize) -> &'r FileRules + Sync,
 ) -> Vec<Result<FileReport, FileError>> {
+    let python_paths: Vec<&str> = files
+        .iter()
+        .map(|file| file.display.as_str())
+        .filter(|path| Language::of(Path::new(path)) != Some(Language::Rust))
+        .collect();
+    let run = RunFacts {
+        external: &settings.external,
+        python_top_level: &TopLevel::of_paths(&python_paths),
+    };
     let prepared: Vec<Result<(PreparedFile, Facts), FileError>> = files
         .par_iter()
         .map(|file| {
@@ -228,7 +237,7 @@ pub fn lint_files<'r>(
                     path: file.display.clone(),
                     cause,
                 })?;
-                prepare(&file.display, bytes, &settings.external)
+                prepare(&file.display, bytes, &run)
             })
         })
         .collect();
@@ -264,9 +273,11 @@ pub fn lint_bytes(
     bytes: Vec<u8>,
     settings: &Settings,
 ) -> Result<FileReport, FileError> {
-    let (file, facts) = isolated(display_path, || {
-        prepare(display_path, bytes, &settings.external)
-    })?;
+    let run = RunFacts {
+        external: &settings.external,
+        python_top_level: &TopLevel::of_paths(&[display_path]),
+    };
+    let (file, facts) = isolated(display_path, || prepare(display_path, bytes, &run))?;
     let index = build_index(vec![facts], &settings.external);
     isolated(display_path, || {
         Ok(lint_and_fix(file, settings, &settings.rules, &index))
@@ -283,33 +294,33 @@ fn isolated<T>(path: &str, work: impl FnOnce() -> Result<T, FileError>) -> Resul
     })
 }
 
+/// What the first pass over each file knows of the whole run before it starts.
+struct RunFacts<'r> {
+    /// The configuration's facts about external functions.
+    external: &'r ExternalFacts,
+    /// The top-level packages and modules of the run's Python files.
+    python_top_level: &'r TopLevel,
+}
+
 /// The first pass over one file: decode, parse, extract its facts (see [`parse`]). Files of
 /// unknown language are treated as Python.
 fn prepare(
     display_path: &str,
     bytes: Vec<u8>,
-    external: &ExternalFacts,
+    run: &RunFacts,
 ) -> Result<(PreparedFile, Facts), FileError> {
     let language = Language::of(Path::new(display_path));
     let python = language != Some(Language::Rust);
     let (text, encoding) = decode(display_path, bytes, python)?;
-    Ok(parse(
-        SourceFile::new(display_path, text),
-        encoding,
-        external,
-    ))
+    Ok(parse(SourceFile::new(display_path, text), encoding, run))
 }
 
-/// Parses a decoded file and extracts its facts (a Python module is also checked on its own,
-/// with the configuration's `external` facts); its language follows from its path.
-fn parse(
-    source: SourceFile,
-    encoding: Encoding,
-    external: &ExternalFacts,
-) -> (PreparedFile, Facts) {
+/// Parses a decoded file and extracts its facts (a Python module is also checked on its own);
+/// its language follows from its path.
+fn parse(source: SourceFile, encoding: Encoding, run: &RunFacts) -> (PreparedFile, Facts) {
     match Language::of(Path::new(&source.path)) {
         Some(Language::Rust) => {
-            let (facts, first_pass) = rust::first_pass(&source, external);
+            let (facts, first_pass) = rust::first_pass(&source, run.external);
             let file = PreparedFile {
                 source,
                 encoding,
@@ -318,7 +329,8 @@ fn parse(
             (file, Facts::Rust(facts))
         }
         Some(Language::Python) | None => {
-            let (alone, first_pass) = python::first_pass(&source, external);
+            let (alone, first_pass) =
+                python::first_pass(&source, run.external, run.python_top_level);
             let file = PreparedFile {
                 source,
                 encoding,
@@ -487,7 +499,12 @@ fn relint(
     rules: &FileRules,
     index: &ProjectIndex,
 ) -> Result<FileReport, String> {
-    let (file, _) = parse(source, encoding, &settings.external);
+    // Its facts are not needed: the project's index is built.
+    let run = RunFacts {
+        external: &settings.external,
+        python_top_level: &TopLevel::of_paths(&[&source.path]),
+    };
+    let (file, _) = parse(source, encoding, &run);
     if let Some(error) = file.syntax.error() {
         let position = file.source.position(error.range.start);
         return Err(format!(
@@ -573,8 +590,11 @@ mod tests {
     /// level with the real parser and rules.
     fn fix_with(offset: usize, text: &str) -> FileReport {
         let settings = Settings::default();
-        let (file, facts) =
-            prepare("app.py", CODE.as_bytes().to_vec(), &settings.external).expect("decodes");
+        let run = RunFacts {
+            external: &settings.external,
+            python_top_level: &TopLevel::of_paths(&["app.py"]),
+        };
+        let (file, facts) = prepare("app.py", CODE.as_bytes().to_vec(), &run).expect("decodes");
         let index = build_index(vec![facts], &settings.external);
         let mut first = lint_prepared(file, settings.prefilter, &settings.rules, &index);
         first.diagnostics.push(

@@ -76,19 +76,24 @@ enum Outcome {
 }
 
 /// The first pass over a module: parses it once, builds the index of the module alone from its
-/// facts (with the configuration's `external` facts), and checks the module against it. That
-/// index is the module's part of the project's ([`PythonIndex::join`]).
-pub fn first_pass(source: &SourceFile, external: &ExternalFacts) -> (PythonIndex, FirstPass) {
+/// facts (with the configuration's `external` facts, and the imports that may lead into the
+/// project by `top_level`), and checks the module against it. That index is the module's part
+/// of the project's ([`PythonIndex::join`]).
+pub fn first_pass(
+    source: &SourceFile,
+    external: &ExternalFacts,
+    top_level: &index::TopLevel,
+) -> (PythonIndex, FirstPass) {
     crate::panics::debug_panic_point(&source.path);
     let ParsedModule { comments, syntax } = parse(source);
     let (alone, outcome) = match syntax {
         Err(syntax_error) => (
-            PythonIndex::of_module(index::extract(source, None), external),
+            PythonIndex::of_module(index::extract(source, None, top_level), external),
             Outcome::SyntaxError(syntax_error),
         ),
         Ok(module) => {
             let model = semantic::Module::new(&module.body, &source.text);
-            let facts = index::extract(source, Some((&module, &model)));
+            let facts = index::extract(source, Some((&module, &model)), top_level);
             let alone = PythonIndex::of_module(facts, external);
             let asked = index::Asked::default();
             let project = ModuleView::new(&alone, &source.path, Some(&asked));

@@ -23,6 +23,7 @@ use super::super::semantic::{
     callable_of, dotted, is_self, yields, Callable, FunctionScope, Module,
 };
 use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
+use super::modules::TopLevel;
 use crate::source::SourceFile;
 
 /// What one file contributes to the index.
@@ -124,8 +125,13 @@ impl Site {
 }
 
 /// Extracts one file's facts from its syntax tree and semantic model; a file that does not
-/// parse (`None`) contributes its path only.
-pub fn extract(source: &SourceFile, parsed: Option<(&ModModule, &Module<'_>)>) -> PythonFileFacts {
+/// parse (`None`) contributes its path only. Only the imports that may lead into the project
+/// (`top_level` names its top-level packages and modules) are kept.
+pub fn extract(
+    source: &SourceFile,
+    parsed: Option<(&ModModule, &Module<'_>)>,
+    top_level: &TopLevel,
+) -> PythonFileFacts {
     let mut facts = PythonFileFacts {
         path: source.path.clone(),
         is_stub: source.path.ends_with(".pyi"),
@@ -137,6 +143,7 @@ pub fn extract(source: &SourceFile, parsed: Option<(&ModModule, &Module<'_>)>) -
     let text = &source.text;
     facts.imports = model
         .imports()
+        .filter(|(_, qualified)| top_level.may_lead_in(qualified))
         .map(|(local, qualified)| (local.to_owned(), qualified.to_owned()))
         .collect();
     let mut extractor = Extractor {

@@ -40,6 +40,7 @@ pub use view::{Asked, ModuleView};
 
 use self::configured::{ConfiguredNames, NameSet};
 use self::facts::{FunctionKind, Site};
+pub use self::modules::TopLevel;
 use self::modules::{absolute_name, module_names, ModuleName};
 use super::resolve::Reference;
 use crate::index::external::ExternalFacts;
@@ -102,7 +103,7 @@ pub struct PythonIndex {
     by_name: FxHashMap<String, Vec<ModuleId>>,
     /// The first part of every module name: an absolute name starting otherwise is not in the
     /// project.
-    top_level: FxHashSet<String>,
+    top_level: TopLevel,
     functions: Vec<IndexedFunction>,
     classes: Vec<IndexedClass>,
     /// The coroutines that may suspend.
@@ -301,19 +302,11 @@ impl PythonIndex {
             .map(PythonIndex::into_part)
             .collect();
         let mut index = PythonIndex::link(parts, external);
-        // What the fixpoints read is not needed any more, nor the imports that cannot lead into
-        // the project.
+        // What the fixpoints read is not needed any more.
         index
             .functions
             .par_iter_mut()
             .for_each(|function| function.kind.settled());
-        let top_level = &index.top_level;
-        index.modules.par_iter_mut().for_each(|module| {
-            module.imports.retain(|_, target| {
-                let top = target.split('.').next().unwrap_or_default();
-                top.is_empty() || top_level.contains(top)
-            });
-        });
         index
     }
 
@@ -337,11 +330,7 @@ impl PythonIndex {
             let paths: Vec<&str> = parts.iter().map(|part| part.module.path.as_str()).collect();
             module_names(&paths)
         };
-        let top_level: FxHashSet<String> = names
-            .iter()
-            .flatten()
-            .map(|name| name.name.split('.').next().unwrap_or_default().to_owned())
-            .collect();
+        let top_level = TopLevel::of_names(&names);
         // Where each module's functions and classes start among all of them.
         let mut starts = Vec::with_capacity(parts.len());
         let (mut functions, mut classes) = (0, 0);
@@ -613,8 +602,7 @@ impl PythonIndex {
     /// project.
     fn absolute(&self, from: ModuleId, name: &str) -> Option<String> {
         if !name.starts_with('.') {
-            let top = name.split('.').next().unwrap_or_default();
-            return self.top_level.contains(top).then(|| name.to_owned());
+            return self.top_level.may_lead_in(name).then(|| name.to_owned());
         }
         let package = self.modules[from.0].name.as_ref()?.package();
         absolute_name(package, name)
@@ -866,11 +854,13 @@ mod tests {
     use crate::source::SourceFile;
 
     fn index_of(files: &[(&str, &str)]) -> PythonIndex {
+        let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+        let top_level = TopLevel::of_paths(&paths);
         let modules = files
             .iter()
             .map(|(path, text)| {
                 let source = SourceFile::new(*path, *text);
-                super::super::first_pass(&source, &ExternalFacts::default()).0
+                super::super::first_pass(&source, &ExternalFacts::default(), &top_level).0
             })
             .collect();
         PythonIndex::join(modules, &ExternalFacts::default())

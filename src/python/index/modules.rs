@@ -33,6 +33,35 @@ impl ModuleName {
     }
 }
 
+/// The top-level packages and modules of the Python files of a run, known from their paths
+/// before any is parsed: an absolute import that starts with another name cannot lead into the
+/// project.
+#[derive(Debug, Default)]
+pub struct TopLevel(FxHashSet<String>);
+
+impl TopLevel {
+    /// The top-level names of the modules at `paths` (see [`module_names`]).
+    pub fn of_paths(paths: &[&str]) -> Self {
+        TopLevel::of_names(&module_names(paths))
+    }
+
+    /// The top-level names of these modules.
+    pub fn of_names(names: &[Option<ModuleName>]) -> Self {
+        let tops = names.iter().flatten().map(|name| {
+            let top = name.name.split('.').next().unwrap_or_default();
+            top.to_owned()
+        });
+        TopLevel(tops.collect())
+    }
+
+    /// Whether the dotted name of an import (a relative one starts with a dot) may lead into
+    /// the project.
+    pub fn may_lead_in(&self, dotted: &str) -> bool {
+        let top = dotted.split('.').next().unwrap_or_default();
+        top.is_empty() || self.0.contains(top)
+    }
+}
+
 /// The module name of each of `paths` (Python files, as reported, with `/` or `\\` between
 /// folders), in order; `None` for a path that names no module.
 pub fn module_names(paths: &[&str]) -> Vec<Option<ModuleName>> {
