@@ -252,7 +252,7 @@ pub fn lint_files<'r>(
         })
         .collect();
     let index = build_index(facts, &settings.external);
-    prepared
+    let reports = prepared
         .into_par_iter()
         .enumerate()
         .map(|(at, prepared)| {
@@ -263,7 +263,17 @@ pub fn lint_files<'r>(
                 Ok(lint_and_fix(prepared, settings, rules, &index))
             })
         })
-        .collect()
+        .collect();
+    free_in_background(index);
+    reports
+}
+
+/// Frees `value` on a thread of its own, so that the run does not wait for it (the project
+/// index of a large run takes a noticeable time to free).
+fn free_in_background<T: Send + 'static>(value: T) {
+    let freeing = std::thread::Builder::new().name("tasklint-free".to_owned());
+    // When no thread can be started, the closure, and `value` with it, is dropped right here.
+    let _ = freeing.spawn(move || drop(value));
 }
 
 /// Lints one file's raw bytes as a project of its own; the language follows from
