@@ -3,8 +3,9 @@
 //! This is the least fixpoint over the graph of project coroutines and the coroutines they
 //! await, shared by both languages.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What one coroutine does, as far as suspending goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,14 +19,14 @@ pub struct Coroutine<K> {
 /// The coroutines of `graph` that may suspend. A coroutine awaited but absent from the graph is
 /// treated as the caller says (callers mark unknown awaits as suspending directly); recursion
 /// without a suspending await never suspends.
-pub fn may_suspend<K: Clone + Eq + Hash>(graph: &HashMap<K, Coroutine<K>>) -> HashSet<K> {
-    let mut awaited_by: HashMap<&K, Vec<&K>> = HashMap::new();
+pub fn may_suspend<K: Clone + Eq + Hash>(graph: &FxHashMap<K, Coroutine<K>>) -> FxHashSet<K> {
+    let mut awaited_by: FxHashMap<&K, Vec<&K>> = FxHashMap::default();
     for (caller, coroutine) in graph {
         for callee in &coroutine.awaits {
             awaited_by.entry(callee).or_default().push(caller);
         }
     }
-    let mut suspending: HashSet<K> = HashSet::new();
+    let mut suspending: FxHashSet<K> = FxHashSet::default();
     let mut pending: Vec<&K> = graph
         .iter()
         .filter(|(_, coroutine)| coroutine.suspends_directly)
@@ -53,7 +54,7 @@ mod tests {
 
     fn graph(
         edges: &[(&'static str, bool, &[&'static str])],
-    ) -> HashMap<&'static str, Coroutine<&'static str>> {
+    ) -> FxHashMap<&'static str, Coroutine<&'static str>> {
         edges
             .iter()
             .map(|(name, suspends_directly, awaits)| {
@@ -76,7 +77,10 @@ mod tests {
             ("fetch", true, &[]),
         ]);
         let suspending = may_suspend(&graph);
-        assert_eq!(suspending, HashSet::from(["poll", "refresh", "fetch"]));
+        assert_eq!(
+            suspending,
+            FxHashSet::from_iter(["poll", "refresh", "fetch"])
+        );
     }
 
     #[test]
@@ -87,7 +91,7 @@ mod tests {
             ("compute", false, &[]),
             ("io", true, &[]),
         ]);
-        assert_eq!(may_suspend(&graph), HashSet::from(["io"]));
+        assert_eq!(may_suspend(&graph), FxHashSet::from_iter(["io"]));
     }
 
     #[test]
@@ -99,6 +103,6 @@ mod tests {
             graph.get_mut("pong").unwrap().suspends_directly = true;
             graph
         };
-        assert_eq!(may_suspend(&graph), HashSet::from(["ping", "pong"]));
+        assert_eq!(may_suspend(&graph), FxHashSet::from_iter(["ping", "pong"]));
     }
 }

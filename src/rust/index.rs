@@ -26,7 +26,9 @@
 //! and types are kept. Its plain methods then have no summary, which only makes TL004 assume
 //! that a call of one may change its receiver.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::api::{self, HandleKind};
 use super::checker::{Checker, Project};
@@ -222,30 +224,30 @@ pub struct IndexedFn {
 
 #[derive(Debug, Default)]
 struct ModuleTable {
-    functions: HashMap<String, Vec<FnId>>,
-    imports: HashMap<String, Vec<String>>,
+    functions: FxHashMap<String, Vec<FnId>>,
+    imports: FxHashMap<String, Vec<String>>,
     globs: Vec<Vec<String>>,
-    children: HashSet<String>,
+    children: FxHashSet<String>,
 }
 
 #[derive(Debug, Default)]
 struct CrateTable {
-    modules: HashMap<Vec<String>, ModuleTable>,
+    modules: FxHashMap<Vec<String>, ModuleTable>,
     /// (type name, method name) → its definitions.
-    methods: HashMap<(String, String), Vec<FnId>>,
+    methods: FxHashMap<(String, String), Vec<FnId>>,
     /// Type name → the module that defines it, `None` when two modules define one.
-    types: HashMap<String, Option<Vec<String>>>,
+    types: FxHashMap<String, Option<Vec<String>>>,
     /// The names of the types with methods.
-    owners: HashSet<String>,
+    owners: FxHashSet<String>,
 }
 
 /// The configured external functions, by path.
 #[derive(Debug, Clone, Default)]
 struct External {
-    tasks: HashSet<String>,
-    coroutines: HashSet<String>,
-    always_suspend: HashSet<String>,
-    never_suspend: HashSet<String>,
+    tasks: FxHashSet<String>,
+    coroutines: FxHashSet<String>,
+    always_suspend: FxHashSet<String>,
+    never_suspend: FxHashSet<String>,
 }
 
 impl External {
@@ -258,7 +260,7 @@ impl External {
     }
 
     fn new(facts: &ExternalFacts) -> Self {
-        let set = |names: &[String]| names.iter().cloned().collect::<HashSet<String>>();
+        let set = |names: &[String]| names.iter().cloned().collect::<FxHashSet<String>>();
         External {
             tasks: set(&facts.task_functions),
             coroutines: set(&facts.coroutine_functions),
@@ -338,19 +340,19 @@ impl<'i> Merged<'i> {
 /// Project-wide facts about the Rust files of the run.
 #[derive(Debug, Default)]
 pub struct RustIndex {
-    files: HashSet<String>,
-    crates: HashMap<String, CrateTable>,
+    files: FxHashSet<String>,
+    crates: FxHashMap<String, CrateTable>,
     /// Library name → the crate of its `src` folder (`None` when two packages share the name).
-    libraries: HashMap<String, Option<String>>,
+    libraries: FxHashMap<String, Option<String>>,
     functions: Vec<IndexedFn>,
     /// Crate → the names of its functions that return a future or a fresh task: a file that
     /// calls none of those its crate can reach, nor a configured function, and names nothing
     /// async, has nothing to report.
-    work_creating_names: HashMap<String, HashSet<String>>,
+    work_creating_names: FxHashMap<String, FxHashSet<String>>,
     /// Crate → the crates of the run that its `use` items name.
-    imported_crates: HashMap<String, Vec<String>>,
+    imported_crates: FxHashMap<String, Vec<String>>,
     /// The last segments of the configured task and coroutine functions.
-    configured_names: HashSet<String>,
+    configured_names: FxHashSet<String>,
     external: External,
 }
 
@@ -365,14 +367,14 @@ const SUMMARY_ROUNDS: usize = 16;
 /// The state of one path resolution: the steps left, and the globs already searched for a name.
 struct Search {
     steps: usize,
-    globbed: HashSet<(String, Vec<String>, String)>,
+    globbed: FxHashSet<(String, Vec<String>, String)>,
 }
 
 impl Search {
     fn new() -> Self {
         Search {
             steps: RESOLVE_STEPS,
-            globbed: HashSet::new(),
+            globbed: FxHashSet::default(),
         }
     }
 }
@@ -496,8 +498,8 @@ impl RustIndex {
 
     /// The crates from which `start` may import a function: themselves, and the crates their
     /// `use` items name, transitively.
-    fn reached_crates<'s>(&'s self, start: impl Iterator<Item = &'s str>) -> HashSet<&'s str> {
-        let mut reached = HashSet::new();
+    fn reached_crates<'s>(&'s self, start: impl Iterator<Item = &'s str>) -> FxHashSet<&'s str> {
+        let mut reached = FxHashSet::default();
         let mut pending: Vec<&str> = start.collect();
         while let Some(krate) = pending.pop() {
             if !reached.insert(krate) {
@@ -511,7 +513,7 @@ impl RustIndex {
     }
 
     /// For each crate, the crates of the run that its `use` items (and globs) name.
-    fn imported_crates(&self) -> HashMap<String, Vec<String>> {
+    fn imported_crates(&self) -> FxHashMap<String, Vec<String>> {
         self.crates
             .iter()
             .map(|(krate, table)| {
@@ -539,7 +541,7 @@ impl RustIndex {
 
     /// Which `async fn`s may suspend.
     fn settle_suspension(&mut self, all: &[(FnId, String, FunctionFacts)]) {
-        let mut graph: HashMap<FnId, Coroutine<FnId>> = HashMap::new();
+        let mut graph: FxHashMap<FnId, Coroutine<FnId>> = FxHashMap::default();
         for (id, krate, facts) in all {
             if !facts.returns_future {
                 continue;

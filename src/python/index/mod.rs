@@ -29,7 +29,6 @@ mod facts;
 mod modules;
 mod view;
 
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -107,7 +106,7 @@ pub struct PythonIndex {
     functions: Vec<IndexedFunction>,
     classes: Vec<IndexedClass>,
     /// The coroutines that may suspend.
-    suspending: HashSet<FunctionId>,
+    suspending: FxHashSet<FunctionId>,
     /// The task wrappers, with the site of the task they return.
     wrappers: FxHashMap<FunctionId, TaskSite>,
     /// For each function, the state it changes itself that outlives the call.
@@ -715,14 +714,14 @@ impl PythonIndex {
     }
 
     /// The suspension fixpoint over the project's coroutines.
-    fn find_suspending(&self) -> HashSet<FunctionId> {
+    fn find_suspending(&self) -> FxHashSet<FunctionId> {
         let configured = |names: &NameSet, id: FunctionId| {
             !names.is_empty()
                 && self
                     .function_name(id)
                     .is_some_and(|name| names.has_name(&name))
         };
-        let graph: HashMap<FunctionId, Coroutine<FunctionId>> = self
+        let graph: FxHashMap<FunctionId, Coroutine<FunctionId>> = self
             .functions
             .par_iter()
             .enumerate()
