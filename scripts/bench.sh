@@ -36,4 +36,4 @@ done
 
 exec python3 "$root/scripts/bench.py" --runs "${BENCH_RUNS:-7}" \
   --tasklint "$tasklint" --ruff "$ruff" --rg "$rg" --corpus "$corpus" --copies "$copies" \
-  ${BASELINE_BIN:+--baseline "$BASELINE_BIN"}
+  ${BASELINE_BIN:+--baseline "$(realpath "$BASELINE_BIN")"}

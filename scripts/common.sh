@@ -14,14 +14,15 @@ ensure_corpus() {
 }
 
 # release_tasklint: builds tasklint in release mode (under $CARGO_TARGET_DIR or target/) unless
-# $TASKLINT_BIN names a binary; prints the binary's path.
+# $TASKLINT_BIN names a binary; prints the binary's absolute path (the scripts run it from other
+# folders).
 release_tasklint() {
   if [[ -n ${TASKLINT_BIN:-} ]]; then
-    echo "$TASKLINT_BIN"
+    realpath "$TASKLINT_BIN"
     return
   fi
   cargo build --release --quiet --manifest-path "$scripts_root/Cargo.toml" --bin tasklint >&2
-  echo "${CARGO_TARGET_DIR:-$scripts_root/target}/release/tasklint"
+  realpath "${CARGO_TARGET_DIR:-$scripts_root/target}/release/tasklint"
 }
 
 # ruff_binary: installs the pinned ruff into a private virtual environment (target/ruff-venv)
