@@ -220,15 +220,8 @@ pub fn lint_files<'r>(
     settings: &Settings,
     rules_of: impl Fn(usize) -> &'r FileRules + Sync,
 ) -> Vec<Result<FileReport, FileError>> {
-    let python_paths: Vec<&str> = files
-        .iter()
-        .map(|file| file.display.as_str())
-        .filter(|path| Language::of(Path::new(path)) != Some(Language::Rust))
-        .collect();
-    let run = RunFacts {
-        external: &settings.external,
-        python_top_level: &TopLevel::of_paths(&python_paths),
-    };
+    let paths = files.iter().map(|file| file.display.as_str());
+    let run = RunFacts::new(&settings.external, paths);
     let prepared: Vec<Result<(PreparedFile, Facts), FileError>> = files
         .par_iter()
         .map(|file| {
@@ -283,10 +276,7 @@ pub fn lint_bytes(
     bytes: Vec<u8>,
     settings: &Settings,
 ) -> Result<FileReport, FileError> {
-    let run = RunFacts {
-        external: &settings.external,
-        python_top_level: &TopLevel::of_paths(&[display_path]),
-    };
+    let run = RunFacts::new(&settings.external, [display_path]);
     let (file, facts) = isolated(display_path, || prepare(display_path, bytes, &run))?;
     let index = build_index(vec![facts], &settings.external);
     isolated(display_path, || {
@@ -309,7 +299,21 @@ struct RunFacts<'r> {
     /// The configuration's facts about external functions.
     external: &'r ExternalFacts,
     /// The top-level packages and modules of the run's Python files.
-    python_top_level: &'r TopLevel,
+    python_top_level: TopLevel,
+}
+
+impl<'r> RunFacts<'r> {
+    /// What the first pass knows of a run over the files reported under `paths`.
+    fn new<'p>(external: &'r ExternalFacts, paths: impl IntoIterator<Item = &'p str>) -> Self {
+        let python_paths: Vec<&str> = paths
+            .into_iter()
+            .filter(|path| Language::of(Path::new(path)) != Some(Language::Rust))
+            .collect();
+        RunFacts {
+            external,
+            python_top_level: TopLevel::of_paths(&python_paths),
+        }
+    }
 }
 
 /// The first pass over one file: decode, parse, extract its facts (see [`parse`]). Files of
@@ -340,7 +344,7 @@ fn parse(source: SourceFile, encoding: Encoding, run: &RunFacts) -> (PreparedFil
         }
         Some(Language::Python) | None => {
             let (alone, first_pass) =
-                python::first_pass(&source, run.external, run.python_top_level);
+                python::first_pass(&source, run.external, &run.python_top_level);
             let file = PreparedFile {
                 source,
                 encoding,
@@ -510,10 +514,7 @@ fn relint(
     index: &ProjectIndex,
 ) -> Result<FileReport, String> {
     // Its facts are not needed: the project's index is built.
-    let run = RunFacts {
-        external: &settings.external,
-        python_top_level: &TopLevel::of_paths(&[&source.path]),
-    };
+    let run = RunFacts::new(&settings.external, [source.path.as_str()]);
     let (file, _) = parse(source, encoding, &run);
     if let Some(error) = file.syntax.error() {
         let position = file.source.position(error.range.start);
@@ -600,10 +601,7 @@ mod tests {
     /// level with the real parser and rules.
     fn fix_with(offset: usize, text: &str) -> FileReport {
         let settings = Settings::default();
-        let run = RunFacts {
-            external: &settings.external,
-            python_top_level: &TopLevel::of_paths(&["app.py"]),
-        };
+        let run = RunFacts::new(&settings.external, ["app.py"]);
         let (file, facts) = prepare("app.py", CODE.as_bytes().to_vec(), &run).expect("decodes");
         let index = build_index(vec![facts], &settings.external);
         let mut first = lint_prepared(file, settings.prefilter, &settings.rules, &index);

@@ -16,9 +16,10 @@
 //! the way up, so the walk asks once per folder and a project with one configuration reads it
 //! once.
 
-use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use rustc_hash::FxHashMap;
 
 use super::config::{self, Config, ConfigError};
 use super::selector::{enabled_rules, RuleSelection, RuleSelector};

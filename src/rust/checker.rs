@@ -1022,7 +1022,6 @@ fn type_label(ty: &KnownType) -> &str {
     }
 }
 
-/// The use of one element of a tuple that a `let` destructures.
 /// Whether a value used this way may be lost: dropped, bound or assigned (then followed), or
 /// only borrowed by a method. The rules look at what a call creates for these uses only, so the
 /// checker does not resolve the calls used otherwise (awaited, passed on, returned...).
@@ -1044,6 +1043,7 @@ fn may_lose(use_: Use<'_>) -> bool {
     }
 }
 
+/// The use of one element of a tuple that a `let` destructures.
 fn tuple_element(use_: Use<'_>, index: usize) -> Option<Use<'_>> {
     let Use::Bound(pat) = use_ else {
         return None;

@@ -41,7 +41,7 @@ pub struct PythonFileFacts {
 }
 
 /// A class defined at the module's top level or in another such class.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct ClassFacts {
     /// Its dotted path in the module (`Outer.Inner`).
     pub path: String,
@@ -51,7 +51,7 @@ pub(super) struct ClassFacts {
 }
 
 /// A function defined at the module's top level or in a class of [`ClassFacts`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct FunctionFacts {
     /// Its dotted path in the module (`spawn`, `Cache.refresh`).
     pub path: String,
@@ -66,7 +66,7 @@ pub(super) struct FunctionFacts {
     pub calls: Vec<Reference>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) enum FunctionKind {
     /// An `async def` whose call makes a coroutine (see [`callable_of`]).
     Coroutine(CoroutineFacts),
@@ -89,7 +89,7 @@ impl FunctionKind {
 }
 
 /// What a coroutine awaits.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(super) struct CoroutineFacts {
     /// It awaits something that is not a call of a name the project may define (a future, a
     /// task, `async for`, `async with`), or its body is unknown (a stub, an abstract method, a
@@ -100,7 +100,7 @@ pub(super) struct CoroutineFacts {
 }
 
 /// The calls whose result a plain function returns.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(super) struct ReturnedCalls {
     /// Where it creates a task it returns and does not keep itself.
     pub created_task: Option<Site>,

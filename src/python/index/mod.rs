@@ -226,8 +226,6 @@ impl ModulePart {
             for function_id in class.methods.values_mut() {
                 *function_id += first_function;
             }
-            class.bases.clear();
-            class.subclasses.clear();
         }
         for function in &mut self.functions {
             function.module = id;
@@ -310,15 +308,21 @@ impl PythonIndex {
     }
 
     /// The part of the one module of an index built by [`PythonIndex::of_module`], its
-    /// functions and classes numbered from 0 as they are there.
+    /// functions and classes numbered from 0 as they are there, without the links between its
+    /// classes (linking finds them again among all the modules).
     fn into_part(self) -> ModulePart {
         let [module] = <[IndexedModule; 1]>::try_from(self.modules)
             .expect("an index of one module, from `PythonIndex::of_module`");
+        let mut classes = self.classes;
+        for class in &mut classes {
+            class.bases.clear();
+            class.subclasses.clear();
+        }
         ModulePart {
             module,
             functions: self.functions,
             changes: self.changes,
-            classes: self.classes,
+            classes,
         }
     }
 
