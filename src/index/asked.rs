@@ -29,6 +29,12 @@ impl<Q: Eq + Hash, A: PartialEq> Asked<Q, A> {
         self.0.borrow_mut().entry(question).or_insert(answer);
     }
 
+    /// How many questions are written down.
+    #[cfg(test)]
+    pub fn count(&self) -> usize {
+        self.0.borrow().len()
+    }
+
     /// Whether `answer` answers every question as it was answered.
     pub fn all_answered_alike(&self, answer: impl Fn(&Q) -> A) -> bool {
         self.0

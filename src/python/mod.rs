@@ -96,7 +96,11 @@ pub fn first_pass(
             let facts = index::extract(source, Some((&module, &model)), top_level);
             let alone = PythonIndex::of_module(facts, external);
             let asked = index::Asked::default();
-            let project = ModuleView::new(&alone, &source.path, Some(&asked));
+            let recorder = index::Recorder {
+                asked: &asked,
+                top_level,
+            };
+            let project = ModuleView::new(&alone, &source.path, Some(recorder));
             let diagnostics = check(source, &module, &model, project);
             (alone, Outcome::Checked { diagnostics, asked })
         }

@@ -18,6 +18,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::calls::{task_source_mentions, Created};
 use super::super::effects::Effects;
 use super::super::flow::keeps;
+use super::super::loops::awaits_anything;
 use super::super::resolve::{is_super_call, EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
     callable_of, dotted, is_self, yields, Callable, FunctionScope, Module,
@@ -385,8 +386,9 @@ impl ReturnedCalls {
 }
 
 /// The names of the functions whose changes may matter to TL004: those called (by name, or as
-/// methods of `self`, `cls` or `super()`) in a loop of a coroutine of the module, and those they
-/// call in turn. A cheap syntactic pass that saves looking at what the other functions change.
+/// methods of `self`, `cls` or `super()`) in a loop of a coroutine of the module that TL004
+/// looks at ([`may_spin`]), and those they call in turn. A cheap syntactic pass that saves
+/// looking at what the other functions change.
 fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
     let mut functions = Vec::new();
     let mut classes = vec![body];
@@ -401,11 +403,7 @@ fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
     }
     let mut names = FxHashSet::default();
     for function in functions.iter().filter(|function| function.is_async) {
-        let mut loops = LoopCalls {
-            in_loop: false,
-            names: &mut names,
-        };
-        function.body.iter().for_each(|stmt| loops.visit_stmt(stmt));
+        calls_in_loops(&function.body, &mut names);
     }
     let mut by_name: FxHashMap<&str, Vec<&ast::StmtFunctionDef>> = FxHashMap::default();
     for function in functions {
@@ -417,8 +415,7 @@ fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
     let mut pending: Vec<&str> = names.iter().copied().collect();
     while let Some(name) = pending.pop() {
         for function in by_name.get(name).into_iter().flatten() {
-            let mut calls = LoopCalls {
-                in_loop: true,
+            let mut calls = Calls {
                 names: &mut FxHashSet::default(),
             };
             function.body.iter().for_each(|stmt| calls.visit_stmt(stmt));
@@ -432,40 +429,54 @@ fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
     names
 }
 
-/// Collects the names of the functions called in loops (everywhere once `in_loop`), outside
-/// nested functions and classes.
-struct LoopCalls<'n, 'a> {
-    in_loop: bool,
+/// Collects into `names` the functions called in the loops of `body` that may spin
+/// ([`may_spin`]), outside nested functions and classes.
+fn calls_in_loops<'a>(body: &'a [Stmt], names: &mut FxHashSet<&'a str>) {
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            stmt if may_spin(stmt) => Calls { names: &mut *names }.visit_stmt(stmt),
+            stmt => for_each_child_body(stmt, |body| calls_in_loops(body, names)),
+        }
+    }
+}
+
+/// Whether TL004 looks at a loop: a `while`, or a `for` over a call (which may be an endless
+/// iterator), that awaits something.
+fn may_spin(stmt: &Stmt) -> bool {
+    let looks_endless = match stmt {
+        Stmt::While(_) => true,
+        Stmt::For(for_stmt) => !for_stmt.is_async && matches!(*for_stmt.iter, Expr::Call(_)),
+        _ => false,
+    };
+    looks_endless && awaits_anything(stmt)
+}
+
+/// Collects the names of the functions called (by name, or as methods of `self`, `cls` or
+/// `super()`), outside nested functions, classes and lambdas.
+struct Calls<'n, 'a> {
     names: &'n mut FxHashSet<&'a str>,
 }
 
-impl<'a> Visitor<'a> for LoopCalls<'_, 'a> {
+impl<'a> Visitor<'a> for Calls<'_, 'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        match stmt {
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-            Stmt::While(_) | Stmt::For(_) if !self.in_loop => {
-                self.in_loop = true;
-                walk_stmt(self, stmt);
-                self.in_loop = false;
-            }
-            _ => walk_stmt(self, stmt),
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            walk_stmt(self, stmt);
         }
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let Expr::Call(call) = expr {
-            if self.in_loop {
-                match &*call.func {
-                    Expr::Name(name) => {
-                        self.names.insert(name.id.as_str());
-                    }
-                    Expr::Attribute(attribute)
-                        if is_self(&attribute.value) || is_super_call(&attribute.value) =>
-                    {
-                        self.names.insert(attribute.attr.as_str());
-                    }
-                    _ => {}
+            match &*call.func {
+                Expr::Name(name) => {
+                    self.names.insert(name.id.as_str());
                 }
+                Expr::Attribute(attribute)
+                    if is_self(&attribute.value) || is_super_call(&attribute.value) =>
+                {
+                    self.names.insert(attribute.attr.as_str());
+                }
+                _ => {}
             }
         }
         if !matches!(expr, Expr::Lambda(_)) {

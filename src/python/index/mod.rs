@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use facts::{extract, PythonFileFacts};
-pub use view::{Asked, ModuleView};
+pub use view::{Asked, ModuleView, Recorder};
 
 use self::configured::{ConfiguredNames, NameSet};
 use self::facts::{FunctionKind, Site};
@@ -271,6 +271,10 @@ const OVERRIDE_STEPS: usize = 64;
 /// How many functions the changes of one call may gather, through the functions it calls.
 const CHANGE_STEPS: usize = 256;
 
+/// The fewest items (modules, classes, functions) worth sharing out between threads: an index
+/// of one module, built on the first pass's thread of that module, works through them alone.
+const PARALLEL_MIN_ITEMS: usize = 256;
+
 /// What one resolution may still spend.
 struct Budget(usize);
 
@@ -344,6 +348,7 @@ impl PythonIndex {
         }
         parts
             .par_iter_mut()
+            .with_min_len(PARALLEL_MIN_ITEMS)
             .zip(names)
             .zip(starts)
             .enumerate()
@@ -378,6 +383,7 @@ impl PythonIndex {
         let resolved: Vec<Vec<Option<ClassId>>> = index
             .classes
             .par_iter()
+            .with_min_len(PARALLEL_MIN_ITEMS)
             .zip(&class_modules)
             .map(|(class, module)| {
                 class
@@ -728,6 +734,7 @@ impl PythonIndex {
         let graph: FxHashMap<FunctionId, Coroutine<FunctionId>> = self
             .functions
             .par_iter()
+            .with_min_len(PARALLEL_MIN_ITEMS)
             .enumerate()
             .filter_map(|(id, function)| {
                 let FunctionKind::Coroutine(facts) = &function.kind else {
@@ -786,6 +793,7 @@ impl PythonIndex {
         let returned: Vec<(FunctionId, Returned)> = self
             .functions
             .par_iter()
+            .with_min_len(PARALLEL_MIN_ITEMS)
             .enumerate()
             .filter_map(|(id, function)| {
                 let FunctionKind::ReturnsCalls(returned) = &function.kind else {

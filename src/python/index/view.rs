@@ -1,9 +1,11 @@
 //! The project index as the rules of one module see it ([`ModuleView`]), and the questions they
 //! asked it whose answers may depend on other modules ([`Asked`], see [`crate::index::asked`]).
 //! Whether the module defines a name and whether the configuration names methods depend on the
-//! module and the configuration only, so they are not written down.
+//! module and the configuration only, so they are not written down; nor are the questions about
+//! a method of an unknown receiver or a name imported from outside the run's packages, which
+//! only the configuration answers.
 
-use super::{Awaiting, ModuleId, PythonIndex, Returns};
+use super::{Awaiting, ModuleId, PythonIndex, Returns, TopLevel};
 use crate::python::resolve::Reference;
 
 /// The index, from one module of it, writing down what it is asked when `asked` is given.
@@ -11,7 +13,15 @@ use crate::python::resolve::Reference;
 pub struct ModuleView<'i> {
     index: &'i PythonIndex,
     module: ModuleId,
-    asked: Option<&'i Asked>,
+    asked: Option<Recorder<'i>>,
+}
+
+/// Where a view writes down its questions, and the run's top-level names that tell which
+/// questions other modules may answer differently.
+#[derive(Clone, Copy)]
+pub struct Recorder<'i> {
+    pub asked: &'i Asked,
+    pub top_level: &'i TopLevel,
 }
 
 /// The questions a module's rules asked the index whose answers may depend on other modules,
@@ -35,8 +45,8 @@ enum Answer {
 
 impl<'i> ModuleView<'i> {
     /// The index as the module at `path` sees it, if the module is part of it; the questions
-    /// are written down in `asked` when it is given.
-    pub fn new(index: &'i PythonIndex, path: &str, asked: Option<&'i Asked>) -> Option<Self> {
+    /// are written down when `asked` is given.
+    pub fn new(index: &'i PythonIndex, path: &str, asked: Option<Recorder<'i>>) -> Option<Self> {
         let module = index.module_id(path)?;
         Some(ModuleView {
             index,
@@ -48,30 +58,27 @@ impl<'i> ModuleView<'i> {
     /// What a call of `reference` returns (see [`PythonIndex::returns`]).
     pub fn returns(&self, reference: &Reference) -> Option<Returns> {
         let answer = self.index.returns(self.module, reference);
-        self.write_down(
-            Question::Returns(reference.clone()),
-            Answer::Returns(answer.clone()),
-        );
+        self.write_down(reference, Question::Returns, || {
+            Answer::Returns(answer.clone())
+        });
         answer
     }
 
     /// What awaiting a call of `reference` does (see [`PythonIndex::awaiting`]).
     pub fn awaiting(&self, reference: &Reference) -> Awaiting {
         let answer = self.index.awaiting(self.module, reference);
-        self.write_down(
-            Question::Awaiting(reference.clone()),
-            Answer::Awaiting(answer.clone()),
-        );
+        self.write_down(reference, Question::Awaiting, || {
+            Answer::Awaiting(answer.clone())
+        });
         answer
     }
 
     /// What a call of `reference` changes that the caller sees (see [`PythonIndex::changes`]).
     pub fn changes(&self, reference: &Reference) -> Vec<String> {
         let answer = self.index.changes(self.module, reference);
-        self.write_down(
-            Question::Changes(reference.clone()),
-            Answer::Changes(answer.clone()),
-        );
+        self.write_down(reference, Question::Changes, || {
+            Answer::Changes(answer.clone())
+        });
         answer
     }
 
@@ -85,9 +92,31 @@ impl<'i> ModuleView<'i> {
         self.index.configures_methods()
     }
 
-    fn write_down(&self, question: Question, answer: Answer) {
-        if let Some(asked) = self.asked {
-            asked.0.write_down(question, answer);
+    /// Writes down the question about `reference` and its answer, if other modules may answer
+    /// it differently.
+    fn write_down(
+        &self,
+        reference: &Reference,
+        question: fn(Reference) -> Question,
+        answer: impl FnOnce() -> Answer,
+    ) {
+        if let Some(Recorder { asked, top_level }) = self.asked {
+            if may_name_in(reference, top_level) {
+                asked.0.write_down(question(reference.clone()), answer());
+            }
+        }
+    }
+}
+
+/// Whether `reference` may name a definition of the run, whose top-level names are
+/// `top_level`: not a method of a receiver of unknown type, nor an absolute import from outside
+/// (the index answers those from the configuration alone).
+fn may_name_in(reference: &Reference, top_level: &TopLevel) -> bool {
+    match reference {
+        Reference::AnyMethod(_) => false,
+        Reference::Imported(name) => top_level.may_lead_in(name),
+        Reference::InModule(_) | Reference::SelfMethod { .. } | Reference::SuperMethod { .. } => {
+            true
         }
     }
 }
@@ -104,5 +133,37 @@ impl Asked {
             Question::Awaiting(reference) => Answer::Awaiting(index.awaiting(module, reference)),
             Question::Changes(reference) => Answer::Changes(index.changes(module, reference)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::external::ExternalFacts;
+    use crate::python::index::extract;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn only_questions_other_modules_may_answer_are_written_down() {
+        let top_level = TopLevel::of_paths(&["shop/__init__.py", "shop/app.py", "shop/jobs.py"]);
+        let source = SourceFile::new("shop/app.py", "import asyncio\n");
+        let alone = PythonIndex::of_module(
+            extract(&source, None, &top_level),
+            &ExternalFacts::default(),
+        );
+        let asked = Asked::default();
+        let recorder = Recorder {
+            asked: &asked,
+            top_level: &top_level,
+        };
+        let view = ModuleView::new(&alone, "shop/app.py", Some(recorder)).expect("indexed");
+        view.returns(&Reference::Imported("asyncio.sleep".to_owned()));
+        view.awaiting(&Reference::AnyMethod("refresh".to_owned()));
+        view.changes(&Reference::Imported("aiohttp.ClientSession".to_owned()));
+        assert_eq!(asked.0.count(), 0);
+        view.returns(&Reference::Imported("shop.jobs.spawn".to_owned()));
+        view.awaiting(&Reference::Imported(".jobs.refresh".to_owned()));
+        view.changes(&Reference::InModule("refresh".to_owned()));
+        assert_eq!(asked.0.count(), 3);
     }
 }
