@@ -5,7 +5,7 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use super::index::{Awaiting, ModuleView};
-use super::semantic::{dotted, is_self, Callable, FunctionScope, Module};
+use super::semantic::{dotted, is_self, with_part, Callable, FunctionScope, Module};
 
 /// A reference to a function or class that the project index may know, as written where it is
 /// used. Resolved by [`PythonIndex`] against the module it appears in.
@@ -103,7 +103,7 @@ impl<'a> Resolver<'_, 'a> {
                     return Some(Reference::Imported(qualified));
                 }
                 Some(match self.path_in_module(&attribute.value) {
-                    Some(path) => Reference::InModule(format!("{path}.{method}")),
+                    Some(path) => Reference::InModule(with_part(&path, method)),
                     None => Reference::AnyMethod(method.to_owned()),
                 })
             }

@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use memchr::memmem;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_text_size::Ranged;
@@ -21,7 +22,7 @@ use super::super::flow::keeps;
 use super::super::loops::awaits_anything;
 use super::super::resolve::{is_super_call, EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
-    callable_of, dotted, is_self, yields, Callable, FunctionScope, Module,
+    callable_of, dotted, is_self, with_part, yields, Callable, FunctionScope, Module,
 };
 use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
 use super::modules::TopLevel;
@@ -147,11 +148,13 @@ pub fn extract(
         .filter(|(_, qualified)| top_level.may_lead_in(qualified))
         .map(|(local, qualified)| (local.to_owned(), qualified.to_owned()))
         .collect();
+    let functions = functions_of(&module.body);
+    facts.functions.reserve_exact(functions.len());
     let mut extractor = Extractor {
         model,
         source,
-        changing: if text.contains("async") {
-            called_from_coroutine_loops(&module.body)
+        changing: if memmem::find(text.as_bytes(), b"async").is_some() {
+            called_from_coroutine_loops(functions)
         } else {
             FxHashSet::default()
         },
@@ -187,7 +190,7 @@ impl<'a> Extractor<'_, 'a> {
                 Stmt::ClassDef(class_def) => {
                     let name = class_def.name.as_str();
                     let path = match class {
-                        Some((_, outer)) => format!("{outer}.{name}"),
+                        Some((_, outer)) => with_part(outer, name),
                         None => name.to_owned(),
                     };
                     let resolver = self.resolver(Vec::new(), None);
@@ -230,7 +233,7 @@ impl<'a> Extractor<'_, 'a> {
     fn function(&mut self, function: &'a ast::StmtFunctionDef, class: ClassAt<'a, '_>) {
         let name = function.name.as_str();
         let path = match class {
-            Some((_, class_path)) => format!("{class_path}.{name}"),
+            Some((_, class_path)) => with_part(class_path, name),
             None => name.to_owned(),
         };
         let line = self
@@ -387,20 +390,9 @@ impl ReturnedCalls {
 
 /// The names of the functions whose changes may matter to TL004: those called (by name, or as
 /// methods of `self`, `cls` or `super()`) in a loop of a coroutine of the module that TL004
-/// looks at ([`may_spin`]), and those they call in turn. A cheap syntactic pass that saves
-/// looking at what the other functions change.
-fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
-    let mut functions = Vec::new();
-    let mut classes = vec![body];
-    while let Some(body) = classes.pop() {
-        for stmt in body {
-            match stmt {
-                Stmt::FunctionDef(function) => functions.push(function),
-                Stmt::ClassDef(class) => classes.push(&class.body),
-                _ => {}
-            }
-        }
-    }
+/// looks at ([`may_spin`]), and those they call in turn, among the module's `functions`. A
+/// cheap syntactic pass that saves looking at what the other functions change.
+fn called_from_coroutine_loops(functions: Vec<&ast::StmtFunctionDef>) -> FxHashSet<&str> {
     let mut names = FxHashSet::default();
     for function in functions.iter().filter(|function| function.is_async) {
         calls_in_loops(&function.body, &mut names);
@@ -427,6 +419,23 @@ fn called_from_coroutine_loops(body: &[Stmt]) -> FxHashSet<&str> {
         }
     }
     names
+}
+
+/// The functions defined at the top level of a module and in its classes (the functions of
+/// [`PythonFileFacts`]).
+fn functions_of(body: &[Stmt]) -> Vec<&ast::StmtFunctionDef> {
+    let mut functions = Vec::new();
+    let mut classes = vec![body];
+    while let Some(body) = classes.pop() {
+        for stmt in body {
+            match stmt {
+                Stmt::FunctionDef(function) => functions.push(function),
+                Stmt::ClassDef(class) => classes.push(&class.body),
+                _ => {}
+            }
+        }
+    }
+    functions
 }
 
 /// Collects into `names` the functions called in the loops of `body` that may spin

@@ -57,7 +57,10 @@ impl TopLevel {
     /// Whether the dotted name of an import (a relative one starts with a dot) may lead into
     /// the project.
     pub fn may_lead_in(&self, dotted: &str) -> bool {
-        let top = dotted.split('.').next().unwrap_or_default();
+        let top = match memchr::memchr(b'.', dotted.as_bytes()) {
+            Some(dot) => &dotted[..dot],
+            None => dotted,
+        };
         top.is_empty() || self.0.contains(top)
     }
 }
@@ -74,6 +77,7 @@ pub fn module_names(paths: &[&str]) -> Vec<Option<ModuleName>> {
         .collect();
     paths
         .par_iter()
+        .with_min_len(super::PARALLEL_MIN_ITEMS)
         .map(|path| module_name(path, &packages))
         .collect()
 }
