@@ -101,6 +101,30 @@ never-suspend = [\"framework.poll\"]
 }
 
 #[test]
+fn never_suspend_reaches_through_the_project_coroutines_that_await_it() {
+    let app = "\
+import framework
+
+
+async def tick():
+    await framework.poll()
+
+
+async def run():
+    while True:
+        await tick()
+";
+    let dir = project(&[("app.py", app)]);
+    assert_eq!(findings(dir.path(), &["app.py"]), []);
+    fs::write(
+        dir.path().join("tasklint.toml"),
+        "never-suspend = [\"framework.poll\"]\n",
+    )
+    .expect("write file");
+    assert_eq!(findings(dir.path(), &["app.py"]), [found(9, "TL004")]);
+}
+
+#[test]
 fn always_suspend_overrides_what_the_index_finds() {
     let app = "\
 TICKS = 0

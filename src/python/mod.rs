@@ -88,12 +88,12 @@ pub fn first_pass(
     let ParsedModule { comments, syntax } = parse(source);
     let (alone, outcome) = match syntax {
         Err(syntax_error) => (
-            PythonIndex::of_module(index::extract(source, None, top_level), external),
+            PythonIndex::of_module(index::extract(source, None, top_level, external), external),
             Outcome::SyntaxError(syntax_error),
         ),
         Ok(module) => {
             let model = semantic::Module::new(&module.body, &source.text);
-            let facts = index::extract(source, Some((&module, &model)), top_level);
+            let facts = index::extract(source, Some((&module, &model)), top_level, external);
             let alone = PythonIndex::of_module(facts, external);
             let asked = index::Asked::default();
             let recorder = index::Recorder {

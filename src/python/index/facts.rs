@@ -26,6 +26,7 @@ use super::super::semantic::{
 };
 use super::super::uses::{for_each_child_body, walk_stmt_exprs, Use, UseSink};
 use super::modules::TopLevel;
+use crate::index::external::ExternalFacts;
 use crate::source::SourceFile;
 
 /// What one file contributes to the index.
@@ -128,11 +129,14 @@ impl Site {
 
 /// Extracts one file's facts from its syntax tree and semantic model; a file that does not
 /// parse (`None`) contributes its path only. Only the imports that may lead into the project
-/// (`top_level` names its top-level packages and modules) are kept.
+/// (`top_level` names its top-level packages and modules) are kept. What a coroutine awaits is
+/// kept until it awaits something that suspends for sure: a name from outside the project,
+/// unless the configuration (`external`) names functions that never suspend.
 pub fn extract(
     source: &SourceFile,
     parsed: Option<(&ModModule, &Module<'_>)>,
     top_level: &TopLevel,
+    external: &ExternalFacts,
 ) -> PythonFileFacts {
     let mut facts = PythonFileFacts {
         path: source.path.clone(),
@@ -153,6 +157,8 @@ pub fn extract(
     let mut extractor = Extractor {
         model,
         source,
+        top_level,
+        outside_suspends: external.never_suspend.is_empty(),
         changing: if memmem::find(text.as_bytes(), b"async").is_some() {
             called_from_coroutine_loops(functions)
         } else {
@@ -174,6 +180,10 @@ type ClassAt<'a, 'p> = Option<(&'a str, &'p str)>;
 struct Extractor<'m, 'a> {
     model: &'m Module<'a>,
     source: &'m SourceFile,
+    top_level: &'m TopLevel,
+    /// Awaiting a function from outside the project suspends (the configuration names none
+    /// that never suspends).
+    outside_suspends: bool,
     /// The names of the functions whose changes matter (see [`called_from_coroutine_loops`]).
     changing: FxHashSet<&'a str>,
     /// Where the module mentions one of asyncio's task sources.
@@ -282,6 +292,8 @@ impl<'a> Extractor<'_, 'a> {
         let mut walk = FunctionWalk {
             resolver: &resolver,
             source: self.source,
+            top_level: self.top_level,
+            outside_suspends: self.outside_suspends,
             creates_tasks,
             coroutine: (callable == Callable::Coroutine).then(|| CoroutineFacts {
                 suspends_directly: self.facts.is_stub
@@ -298,6 +310,12 @@ impl<'a> Extractor<'_, 'a> {
             effects: records_changes.then(|| Effects::accumulating(&resolver)),
         };
         walk.body(&function.body);
+        if let Some(coroutine) = &mut walk.coroutine {
+            if coroutine.suspends_directly {
+                // What else it awaits cannot change that.
+                coroutine.awaits = Vec::new();
+            }
+        }
         let changes = match &walk.effects {
             Some(effects) => effects.lasting_changes(&scope).map(str::to_owned).collect(),
             None => Vec::new(),
@@ -518,6 +536,9 @@ fn is_placeholder(body: &[Stmt]) -> bool {
 struct FunctionWalk<'r, 'm, 'a> {
     resolver: &'r Resolver<'m, 'a>,
     source: &'r SourceFile,
+    top_level: &'r TopLevel,
+    /// See [`Extractor::outside_suspends`].
+    outside_suspends: bool,
     /// The module mentions a task source: calls may create tasks.
     creates_tasks: bool,
     /// What it awaits, for a coroutine.
@@ -540,6 +561,9 @@ struct FunctionWalk<'r, 'm, 'a> {
 impl<'a> FunctionWalk<'_, '_, 'a> {
     fn body(&mut self, body: &'a [Stmt]) {
         for stmt in body {
+            if self.knows_all() {
+                return;
+            }
             walk_stmt_exprs(stmt, self);
             if let Some(effects) = &mut self.effects {
                 effects.bind_statement(stmt);
@@ -559,18 +583,33 @@ impl<'a> FunctionWalk<'_, '_, 'a> {
         }
     }
 
+    /// Whether the rest of the body cannot add to the facts: a coroutine that suspends for sure,
+    /// whose changes do not matter.
+    fn knows_all(&self) -> bool {
+        let suspends = self
+            .coroutine
+            .as_ref()
+            .is_some_and(|coroutine| coroutine.suspends_directly);
+        suspends && self.effects.is_none() && self.returned.is_none()
+    }
+
     /// An awaited expression of a coroutine.
     fn awaited(&mut self, expr: &Expr) {
         let Some(coroutine) = &mut self.coroutine else {
             return;
         };
+        if coroutine.suspends_directly {
+            return;
+        }
         let reference = match expr {
             Expr::Call(call) => self.resolver.reference(&call.func),
             _ => None,
         };
         match reference {
-            Some(reference) => coroutine.awaits.push(reference),
-            None => coroutine.suspends_directly = true,
+            Some(reference) if !self.outside_suspends || self.top_level.may_define(&reference) => {
+                coroutine.awaits.push(reference);
+            }
+            _ => coroutine.suspends_directly = true,
         }
     }
 

@@ -10,6 +10,8 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
+use super::super::resolve::Reference;
+
 /// Where a file sits in the module tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleName {
@@ -62,6 +64,19 @@ impl TopLevel {
             None => dotted,
         };
         top.is_empty() || self.0.contains(top)
+    }
+
+    /// Whether `reference` may name a definition of the run: not a method of a receiver of
+    /// unknown type, nor an absolute import from outside (the index answers those from the
+    /// configuration alone).
+    pub(super) fn may_define(&self, reference: &Reference) -> bool {
+        match reference {
+            Reference::AnyMethod(_) => false,
+            Reference::Imported(name) => self.may_lead_in(name),
+            Reference::InModule(_)
+            | Reference::SelfMethod { .. }
+            | Reference::SuperMethod { .. } => true,
+        }
     }
 }
 

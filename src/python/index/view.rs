@@ -101,22 +101,9 @@ impl<'i> ModuleView<'i> {
         answer: impl FnOnce() -> Answer,
     ) {
         if let Some(Recorder { asked, top_level }) = self.asked {
-            if may_name_in(reference, top_level) {
+            if top_level.may_define(reference) {
                 asked.0.write_down(question(reference.clone()), answer());
             }
-        }
-    }
-}
-
-/// Whether `reference` may name a definition of the run, whose top-level names are
-/// `top_level`: not a method of a receiver of unknown type, nor an absolute import from outside
-/// (the index answers those from the configuration alone).
-fn may_name_in(reference: &Reference, top_level: &TopLevel) -> bool {
-    match reference {
-        Reference::AnyMethod(_) => false,
-        Reference::Imported(name) => top_level.may_lead_in(name),
-        Reference::InModule(_) | Reference::SelfMethod { .. } | Reference::SuperMethod { .. } => {
-            true
         }
     }
 }
@@ -148,7 +135,7 @@ mod tests {
         let top_level = TopLevel::of_paths(&["shop/__init__.py", "shop/app.py", "shop/jobs.py"]);
         let source = SourceFile::new("shop/app.py", "import asyncio\n");
         let alone = PythonIndex::of_module(
-            extract(&source, None, &top_level),
+            extract(&source, None, &top_level, &ExternalFacts::default()),
             &ExternalFacts::default(),
         );
         let asked = Asked::default();
