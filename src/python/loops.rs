@@ -82,6 +82,18 @@ pub fn endless(resolver: &Resolver<'_, '_>, iter: &Expr) -> Option<Endless> {
     (!bounded_repeat).then_some(*endless)
 }
 
+/// Whether `stmt` is a loop that [`find_spin`] may find spinning, by its syntax alone: a
+/// `while`, or a `for` over a call (which may be an endless iterator), that awaits something (a
+/// loop that awaits nothing is a plain computation).
+pub fn may_spin(stmt: &Stmt) -> bool {
+    let may_be_endless = match stmt {
+        Stmt::While(_) => true,
+        Stmt::For(for_stmt) => !for_stmt.is_async && matches!(*for_stmt.iter, Expr::Call(_)),
+        _ => false,
+    };
+    may_be_endless && awaits_anything(stmt)
+}
+
 /// A path around `stmt` (a `while`, or a `for` over an endless iterator) that spins, if there
 /// is one.
 pub fn find_spin(resolver: &Resolver<'_, '_>, stmt: &Stmt) -> Option<Spin> {
@@ -757,8 +769,8 @@ fn awaits_or_jumps(body: &[Stmt]) -> bool {
 }
 
 /// Whether a statement awaits anything at all (an `await`, `async for`, `async with`), outside
-/// nested functions: a loop that does not is a plain computation.
-pub fn awaits_anything(stmt: &Stmt) -> bool {
+/// nested functions.
+fn awaits_anything(stmt: &Stmt) -> bool {
     let mut scan = AwaitScan {
         jumps_count: false,
         found: false,

@@ -19,7 +19,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::calls::{task_source_mentions, Created};
 use super::super::effects::Effects;
 use super::super::flow::keeps;
-use super::super::loops::awaits_anything;
+use super::super::loops::may_spin;
 use super::super::resolve::{is_super_call, EnclosingClass, Reference, Resolver};
 use super::super::semantic::{
     callable_of, dotted, is_self, with_part, yields, Callable, FunctionScope, Module,
@@ -466,17 +466,6 @@ fn calls_in_loops<'a>(body: &'a [Stmt], names: &mut FxHashSet<&'a str>) {
             stmt => for_each_child_body(stmt, |body| calls_in_loops(body, names)),
         }
     }
-}
-
-/// Whether TL004 looks at a loop: a `while`, or a `for` over a call (which may be an endless
-/// iterator), that awaits something.
-fn may_spin(stmt: &Stmt) -> bool {
-    let looks_endless = match stmt {
-        Stmt::While(_) => true,
-        Stmt::For(for_stmt) => !for_stmt.is_async && matches!(*for_stmt.iter, Expr::Call(_)),
-        _ => false,
-    };
-    looks_endless && awaits_anything(stmt)
 }
 
 /// Collects the names of the functions called (by name, or as methods of `self`, `cls` or

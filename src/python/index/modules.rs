@@ -49,20 +49,17 @@ impl TopLevel {
 
     /// The top-level names of these modules.
     pub fn of_names(names: &[Option<ModuleName>]) -> Self {
-        let tops = names.iter().flatten().map(|name| {
-            let top = name.name.split('.').next().unwrap_or_default();
-            top.to_owned()
-        });
+        let tops = names
+            .iter()
+            .flatten()
+            .map(|name| top_part(&name.name).to_owned());
         TopLevel(tops.collect())
     }
 
     /// Whether the dotted name of an import (a relative one starts with a dot) may lead into
     /// the project.
     pub fn may_lead_in(&self, dotted: &str) -> bool {
-        let top = match memchr::memchr(b'.', dotted.as_bytes()) {
-            Some(dot) => &dotted[..dot],
-            None => dotted,
-        };
+        let top = top_part(dotted);
         top.is_empty() || self.0.contains(top)
     }
 
@@ -77,6 +74,14 @@ impl TopLevel {
             | Reference::SelfMethod { .. }
             | Reference::SuperMethod { .. } => true,
         }
+    }
+}
+
+/// The first part of a dotted name (`pkg` of `pkg.store.persist`; empty for a relative one).
+fn top_part(dotted: &str) -> &str {
+    match memchr::memchr(b'.', dotted.as_bytes()) {
+        Some(dot) => &dotted[..dot],
+        None => dotted,
     }
 }
 

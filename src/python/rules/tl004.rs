@@ -20,13 +20,13 @@ use ruff_python_ast::Stmt;
 use super::super::checker::Checker;
 use super::super::flow::keyword_range;
 use super::super::index::Definition;
-use super::super::loops::{awaits_anything, find_spin, InlineAwait, Spin};
+use super::super::loops::{find_spin, may_spin, InlineAwait, Spin};
 use super::super::semantic::constant_truth;
 use crate::diagnostic::Diagnostic;
 use crate::rule::Rule;
 
 pub fn check(checker: &mut Checker<'_, '_>, stmt: &Stmt) {
-    if !awaits_anything(stmt) {
+    if !may_spin(stmt) {
         return;
     }
     let Some(spin) = find_spin(&checker.resolver(), stmt) else {
